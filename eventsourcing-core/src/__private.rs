@@ -1,0 +1,39 @@
+//! Paths that generated code uses. Not public API: no stability guarantees.
+
+pub use ::chrono;
+pub use ::serde;
+pub use ::uuid;
+pub use ::core::{clone::Clone, default::Default, option::Option, result::Result};
+
+pub use crate::domain::Meta;
+pub use crate::domain::event_internals::ApplyError;
+
+/// Error type of a rejected command body.
+pub type BoxError = ::std::boxed::Box<dyn ::std::error::Error + ::core::marker::Send + ::core::marker::Sync>;
+
+/// Whether two names are equal, usable in constant assertions.
+#[must_use]
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The error for a stored event name the aggregate does not know.
+pub fn unknown_event<E: ::serde::de::Error>(aggregate: &str, name: &str) -> E {
+    E::custom(::core::format_args!("{aggregate} has no event named {name:?}"))
+}
+
+/// The error for a stored schema version the event does not know.
+pub fn unknown_version<E: ::serde::de::Error>(name: &str, version: u32, current: u32) -> E {
+    E::custom(::core::format_args!("{name} version {version} is unknown (current version is {current})"))
+}

@@ -1,0 +1,24 @@
+//! The domain layer: aggregates, their events and snapshots. No I/O, no async.
+//!
+//! An aggregate is a plain struct annotated with `#[aggregate]`; its command methods,
+//! annotated with `#[event]`, record [`DomainEvent`]s. The traits here are what that
+//! generated code implements, and what the application layer relies on.
+
+mod aggregate;
+mod error;
+mod event;
+mod id;
+mod snapshot;
+
+pub use aggregate::Aggregate;
+#[doc(hidden)]
+pub use aggregate::Meta;
+pub use error::ReplayError;
+pub use event::{AggregateEvent, DomainEvent, Event, EventInfo};
+
+#[doc(hidden)]
+pub mod event_internals {
+    pub use super::event::ApplyError;
+}
+pub use id::AggregateId;
+pub use snapshot::Snapshot;

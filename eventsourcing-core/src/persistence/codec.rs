@@ -1,0 +1,226 @@
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeOwned, DeserializeSeed};
+use serde::{Deserializer, Serialize, Serializer};
+use thiserror::Error;
+
+use crate::domain::{Aggregate, AggregateEvent, Snapshot};
+
+/// A serialisation format for stored events and snapshots.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Codec {
+    /// JSON (`serde_json`): readable, and what Python's `eventsourcing` writes.
+    #[default]
+    Json,
+    /// bincode 2 in its serde mode with the standard configuration: compact and fast.
+    Bincode,
+}
+
+/// Why a value could not be encoded or decoded.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CodecError {
+    /// No event of the aggregate has this name.
+    #[error("{aggregate} has no event named {name:?}")]
+    UnknownEvent {
+        /// The aggregate type's name.
+        aggregate: &'static str,
+        /// The stored name.
+        name: String,
+    },
+    /// The stored schema version is newer than (or below) what the event knows.
+    #[error("{name} version {version} is unknown (current version is {current})")]
+    UnknownVersion {
+        /// The event's (or aggregate state's) name.
+        name: String,
+        /// The stored version.
+        version: u32,
+        /// The current version.
+        current: u32,
+    },
+    /// A value could not be serialised.
+    #[error("cannot encode {what} as {codec:?}: {message}")]
+    Encode {
+        /// What was being encoded.
+        what: String,
+        /// The codec.
+        codec: Codec,
+        /// The serialiser's message.
+        message: String,
+    },
+    /// Stored bytes do not match the shape of the value they should hold.
+    #[error("cannot decode {what} from {codec:?}: {message}")]
+    Decode {
+        /// What was being decoded.
+        what: String,
+        /// The codec.
+        codec: Codec,
+        /// The deserialiser's message.
+        message: String,
+    },
+}
+
+impl Codec {
+    /// Encodes any serialisable value.
+    ///
+    /// # Errors
+    /// [`CodecError::Encode`] if the value cannot be serialised in this format.
+    pub fn encode<T: Serialize + ?Sized>(self, value: &T) -> Result<Vec<u8>, CodecError> {
+        let result = match self {
+            Codec::Json => serde_json::to_vec(value).map_err(|e| e.to_string()),
+            Codec::Bincode => bincode::serde::encode_to_vec(value, bincode::config::standard()).map_err(|e| e.to_string()),
+        };
+        result.map_err(|message| CodecError::Encode { what: std::any::type_name::<T>().to_owned(), codec: self, message })
+    }
+
+    /// Decodes any value, requiring every byte to be used.
+    ///
+    /// # Errors
+    /// [`CodecError::Decode`] if the bytes do not hold a `T`.
+    pub fn decode<T: DeserializeOwned>(self, bytes: &[u8]) -> Result<T, CodecError> {
+        self.decode_seed(PhantomData::<T>, bytes, || std::any::type_name::<T>().to_owned())
+    }
+
+    /// Encodes an event's fields in their current version.
+    ///
+    /// # Errors
+    /// [`CodecError::Encode`] if a field cannot be serialised in this format.
+    pub fn encode_event<E: AggregateEvent>(self, event: &E) -> Result<Vec<u8>, CodecError> {
+        self.encode(&Payload(event))
+            .map_err(|e| e.describing(|| format!("event {}", event.name())))
+    }
+
+    /// Decodes the fields of the event called `name`, stored at schema `version`,
+    /// upcasting them to the current version.
+    ///
+    /// # Errors
+    /// [`CodecError::UnknownEvent`], [`CodecError::UnknownVersion`] or [`CodecError::Decode`].
+    pub fn decode_event<E: AggregateEvent>(self, name: &str, version: u32, bytes: &[u8]) -> Result<E, CodecError> {
+        let Some(info) = E::info_for(name) else {
+            return Err(CodecError::UnknownEvent { aggregate: E::Aggregate::NAME, name: name.to_owned() });
+        };
+        if version == 0 || version > info.version {
+            return Err(CodecError::UnknownVersion { name: name.to_owned(), version, current: info.version });
+        }
+        let seed = EventSeed::<E> { name, version, marker: PhantomData };
+        self.decode_seed(seed, bytes, || format!("event {name} version {version}"))
+    }
+
+    /// Encodes a snapshot's timestamps and state (id and version are stored beside it).
+    ///
+    /// # Errors
+    /// [`CodecError::Encode`] if the state cannot be serialised in this format.
+    pub fn encode_snapshot<A: Aggregate + Serialize>(self, snapshot: &Snapshot<A>) -> Result<Vec<u8>, CodecError> {
+        self.encode(&SnapshotPayload(snapshot))
+            .map_err(|e| e.describing(|| format!("snapshot of {} {}", A::NAME, snapshot.originator_id)))
+    }
+
+    /// Decodes a snapshot whose state was stored at `state_version`, upcasting the state.
+    ///
+    /// # Errors
+    /// [`CodecError::UnknownVersion`] or [`CodecError::Decode`].
+    pub fn decode_snapshot<A: Aggregate + DeserializeOwned>(
+        self,
+        originator_id: A::Id,
+        originator_version: u64,
+        state_version: u32,
+        bytes: &[u8],
+    ) -> Result<Snapshot<A>, CodecError> {
+        if state_version == 0 || state_version > A::STATE_VERSION {
+            return Err(CodecError::UnknownVersion {
+                name: A::NAME.to_owned(),
+                version: state_version,
+                current: A::STATE_VERSION,
+            });
+        }
+        let what = || format!("snapshot of {} {originator_id} version {originator_version}", A::NAME);
+        let what_text = what();
+        let seed = SnapshotSeed::<A> { originator_id, originator_version, state_version, marker: PhantomData };
+        self.decode_seed(seed, bytes, || what_text)
+    }
+
+    fn decode_seed<'de, S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+        bytes: &'de [u8],
+        what: impl FnOnce() -> String,
+    ) -> Result<S::Value, CodecError> {
+        let result = match self {
+            Codec::Json => {
+                let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+                seed.deserialize(&mut deserializer)
+                    .and_then(|value| deserializer.end().map(|()| value))
+                    .map_err(|e| e.to_string())
+            }
+            Codec::Bincode => match bincode::serde::seed_decode_from_slice(seed, bytes, bincode::config::standard()) {
+                Ok((value, read)) if read == bytes.len() => Ok(value),
+                Ok((_, read)) => Err(format!("{} trailing bytes", bytes.len() - read)),
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        result.map_err(|message| CodecError::Decode { what: what(), codec: self, message })
+    }
+}
+
+impl CodecError {
+    fn describing(self, what: impl FnOnce() -> String) -> Self {
+        match self {
+            CodecError::Encode { codec, message, .. } => CodecError::Encode { what: what(), codec, message },
+            other => other,
+        }
+    }
+}
+
+struct Payload<'a, E>(&'a E);
+
+impl<E: AggregateEvent> Serialize for Payload<'_, E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_payload(serializer)
+    }
+}
+
+struct SnapshotPayload<'a, A: Aggregate>(&'a Snapshot<A>);
+
+impl<A: Aggregate + Serialize> Serialize for SnapshotPayload<'_, A> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_payload(serializer)
+    }
+}
+
+struct EventSeed<'n, E> {
+    name: &'n str,
+    version: u32,
+    marker: PhantomData<E>,
+}
+
+impl<'de, E: AggregateEvent> DeserializeSeed<'de> for EventSeed<'_, E> {
+    type Value = E;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<E, D::Error> {
+        E::deserialize_payload(self.name, self.version, deserializer)
+    }
+}
+
+struct SnapshotSeed<A: Aggregate> {
+    originator_id: A::Id,
+    originator_version: u64,
+    state_version: u32,
+    marker: PhantomData<A>,
+}
+
+impl<'de, A: Aggregate + DeserializeOwned> DeserializeSeed<'de> for SnapshotSeed<A> {
+    type Value = Snapshot<A>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Snapshot<A>, D::Error> {
+        Snapshot::deserialize_payload(self.originator_id, self.originator_version, self.state_version, deserializer)
+    }
+}
+
+impl fmt::Display for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Codec::Json => "json",
+            Codec::Bincode => "bincode",
+        })
+    }
+}

@@ -1,0 +1,55 @@
+//! `#[derive(Event)]`: an explicit event type with a stable name, a version and upcasters.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::DeriveInput;
+
+use super::{krate, upcast};
+use crate::attr::DeriveEventAttr;
+use crate::ctxt::{Ctxt, to_compile_errors};
+
+pub(crate) fn derive_event(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(error) => return error.to_compile_error(),
+    };
+    let cx = Ctxt::default();
+    let attr = DeriveEventAttr::parse(&cx, &input.attrs);
+    if !input.generics.params.is_empty() {
+        cx.error_spanned_by(&input.generics, "an event type cannot be generic: its stored form needs one shape");
+    }
+    if let Some(name) = &attr.name {
+        if name.value().is_empty() {
+            cx.error_spanned_by(name, "an event name cannot be empty");
+        }
+    }
+    if let Err(error) = cx.check() {
+        return to_compile_errors(&error);
+    }
+    let krate = krate(attr.krate);
+    let ident = &input.ident;
+    let name = attr.name.map_or_else(|| ident.to_string(), |n| n.value());
+    let version = attr.versioning.version;
+    let deserializer = quote!(__es_deserializer);
+    let arms = upcast::arms(&krate, &attr.versioning.upcast, &quote!(Self), &deserializer, &|value| {
+        quote!(::core::result::Result::Ok(#value))
+    });
+    quote! {
+        #[automatically_derived]
+        impl #krate::domain::Event for #ident {
+            const NAME: &'static str = #name;
+            const VERSION: u32 = #version;
+
+            fn deserialize_versioned<'de, __EsD: #krate::__private::serde::Deserializer<'de>>(
+                __es_version: u32,
+                #deserializer: __EsD,
+            ) -> ::core::result::Result<Self, __EsD::Error> {
+                match __es_version {
+                    #version => <Self as #krate::__private::serde::Deserialize>::deserialize(#deserializer),
+                    #(#arms)*
+                    _ => ::core::result::Result::Err(#krate::__private::unknown_version(#name, __es_version, #version)),
+                }
+            }
+        }
+    }
+}

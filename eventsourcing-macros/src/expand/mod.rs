@@ -1,0 +1,98 @@
+//! Code generation from the checked model.
+
+mod commands;
+mod derive;
+mod events;
+mod literals;
+mod state;
+mod upcast;
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::{Item, Path};
+
+use crate::ast::AggregateImpl;
+use crate::attr::ImplAttr;
+use crate::check;
+use crate::ctxt::{Ctxt, to_compile_errors};
+
+pub(crate) use derive::derive_event;
+
+/// The name of the hidden field `#[aggregate]` adds to a struct.
+pub(crate) const FIELD: &str = "__es_aggregate";
+
+/// The path to the facade crate, `::eventsourcing` unless `crate = "..."` says otherwise.
+pub(crate) fn krate(path: Option<Path>) -> TokenStream {
+    path.map_or_else(|| quote!(::eventsourcing), |p| quote!(#p))
+}
+
+/// The string form of the re-exported serde path, for `#[serde(crate = "...")]`.
+pub(crate) fn serde_path(krate: &TokenStream) -> String {
+    let krate: String = krate.to_string().chars().filter(|c| !c.is_whitespace()).collect();
+    format!("{krate}::__private::serde")
+}
+
+/// `#[aggregate]` on a struct, an inherent impl, or a trait impl.
+pub(crate) fn aggregate(attr: TokenStream, item: TokenStream) -> TokenStream {
+    match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Struct(item)) => state::expand(attr, item),
+        Ok(Item::Impl(item)) if item.trait_.is_none() => aggregate_impl(attr, item),
+        Ok(Item::Impl(item)) => literals::expand_trait_impl(attr, item),
+        Ok(Item::Enum(item)) => error_with(
+            item.enum_token,
+            "`#[aggregate]` goes on a struct with named fields, not an enum: \
+             the aggregate's state is a struct, and its events are generated as an enum",
+            &item,
+        ),
+        Ok(other) => error_with(
+            other.clone(),
+            "`#[aggregate]` goes on a struct with named fields and on its `impl` block",
+            other,
+        ),
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote!(#error #item)
+        }
+    }
+}
+
+fn error_with<T: quote::ToTokens, I: quote::ToTokens>(spanned: T, message: &str, item: I) -> TokenStream {
+    let error = syn::Error::new_spanned(spanned, message).to_compile_error();
+    quote!(#error #item)
+}
+
+fn aggregate_impl(attr: TokenStream, item: syn::ItemImpl) -> TokenStream {
+    let cx = Ctxt::default();
+    let krate = krate(ImplAttr::parse(&cx, attr).krate);
+    let (model, cleaned) = AggregateImpl::from_syn(&cx, item);
+    if let Some(model) = &model {
+        check::check(&cx, model);
+    }
+    match (cx.check(), model) {
+        (Ok(()), Some(model)) => {
+            let events = events::expand(&krate, &model);
+            let block = commands::expand(&krate, model);
+            quote!(#events #block)
+        }
+        (result, model) => {
+            // Emit the user's code and a stand-in event type, so that the errors above are
+            // the only ones the user sees.
+            let errors = result.err().map(|e| to_compile_errors(&e));
+            let mut cleaned = cleaned;
+            literals::fill_impl(&krate, &mut cleaned);
+            let stub = model.map(|m| events::stub(&krate, &m.self_ident));
+            quote!(#errors #cleaned #stub)
+        }
+    }
+}
+
+/// `#[event]` reached on its own: it was not inside an `#[aggregate]` impl block.
+pub(crate) fn event_outside(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let span = attr.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span());
+    let error = syn::Error::new(
+        span,
+        "`#[event]` works only on methods inside an `#[aggregate] impl` block: add `#[aggregate]` above the `impl`",
+    )
+    .to_compile_error();
+    quote!(#error #item)
+}

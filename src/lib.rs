@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+
+pub use eventsourcing_core::{domain, persistence};
+pub use eventsourcing_macros::{Event, aggregate, event};
+
+/// The serde crate the generated code uses, for `#[serde(crate = "eventsourcing::serde")]`.
+pub use eventsourcing_core::__private::serde;
+
+#[doc(hidden)]
+pub use eventsourcing_core::__private;
+
+/// Everything an aggregate module needs: `use eventsourcing::prelude::*;`.
+pub mod prelude {
+    pub use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent, Event, Snapshot};
+    pub use crate::{aggregate, event};
+    pub use eventsourcing_core::__private::chrono::{DateTime, Utc};
+    pub use eventsourcing_core::__private::serde::{Deserialize, Serialize};
+    pub use eventsourcing_core::__private::uuid::Uuid;
+    pub use eventsourcing_macros::Event;
+}
