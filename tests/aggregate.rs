@@ -363,7 +363,7 @@ impl Profile {
 
     #[event(NameChanged)]
     pub fn rename(&mut self, name: &str) {
-        self.name = name.to_owned();
+        name.clone_into(&mut self.name);
     }
 }
 

@@ -1,9 +1,9 @@
 //! Paths that generated code uses. Not public API: no stability guarantees.
 
 pub use ::chrono;
+pub use ::core::{clone::Clone, default::Default, option::Option, result::Result};
 pub use ::serde;
 pub use ::uuid;
-pub use ::core::{clone::Clone, default::Default, option::Option, result::Result};
 
 pub use crate::domain::Meta;
 pub use crate::domain::event_internals::ApplyError;

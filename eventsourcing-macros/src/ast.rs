@@ -5,7 +5,9 @@
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, LitStr, Pat, Path, PathArguments, ReturnType, Type};
+use syn::{
+    FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, LitStr, Pat, Path, PathArguments, ReturnType, Type,
+};
 
 use crate::attr::{EventAttr, Versioning};
 use crate::ctxt::Ctxt;
@@ -20,6 +22,8 @@ pub(crate) struct AggregateImpl {
     pub(crate) commands: Vec<Command>,
     /// The `create_id` function, if the block has one.
     pub(crate) create_id: Option<CreateId>,
+    /// Whether some `#[event]` function without `self` was found, even one with errors.
+    pub(crate) has_creation_attempt: bool,
 }
 
 /// A method marked `#[event]`.
@@ -63,6 +67,7 @@ pub(crate) struct Param {
     pub(crate) role: Role,
 }
 
+#[allow(clippy::large_enum_variant)] // a few per method, built once per expansion
 pub(crate) enum Role {
     /// An event field: `Owned` types are stored as they are, `&T` as `T`'s owned form.
     Field { borrowed: Option<Type> },
@@ -86,6 +91,7 @@ impl AggregateImpl {
         }
         let mut commands = Vec::new();
         let mut create_id = None;
+        let mut has_creation_attempt = false;
         let mut rest = Vec::new();
         for impl_item in std::mem::take(&mut item.items) {
             match impl_item {
@@ -97,6 +103,7 @@ impl AggregateImpl {
                     match attrs.as_slice() {
                         [] => rest.push(ImplItem::Fn(method)),
                         [attr, more @ ..] => {
+                            has_creation_attempt |= !matches!(method.sig.inputs.first(), Some(FnArg::Receiver(_)));
                             for extra in more {
                                 cx.error_spanned_by(extra, "a method records one event: remove the extra `#[event]`");
                             }
@@ -116,10 +123,16 @@ impl AggregateImpl {
         }
         let commands: Vec<Command> = commands.into_iter().flatten().collect();
         let mut cleaned = item.clone();
-        cleaned.items = rest.clone();
+        cleaned.items.clone_from(&rest);
         cleaned.items.extend(commands.iter().map(|c| ImplItem::Fn(c.original.clone())));
         item.items = rest;
-        let model = self_ident.map(|self_ident| AggregateImpl { self_ident, rest: item, commands, create_id });
+        let model = self_ident.map(|self_ident| AggregateImpl {
+            self_ident,
+            rest: item,
+            commands,
+            create_id,
+            has_creation_attempt,
+        });
         (model, cleaned)
     }
 }
@@ -130,7 +143,10 @@ pub(crate) fn aggregate_ident(cx: &Ctxt, item: &ItemImpl) -> Option<Ident> {
         if path.qself.is_none() {
             if let Some(last) = path.path.segments.last() {
                 if !last.arguments.is_empty() {
-                    cx.error_spanned_by(&last.arguments, "generic aggregates are not supported: remove the type arguments");
+                    cx.error_spanned_by(
+                        &last.arguments,
+                        "generic aggregates are not supported: remove the type arguments",
+                    );
                 }
                 return Some(last.ident.clone());
             }
@@ -164,7 +180,10 @@ impl Command {
             fail(unsafety, "an event method cannot be `unsafe`");
         }
         if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-            fail(&sig.generics, "an event method cannot be generic: its parameters are stored, so give them concrete types");
+            fail(
+                &sig.generics,
+                "an event method cannot be generic: its parameters are stored, so give them concrete types",
+            );
         }
         if let Some(variadic) = &sig.variadic {
             fail(variadic, "an event method cannot be variadic");
@@ -172,7 +191,10 @@ impl Command {
         let kind = match sig.inputs.first() {
             Some(FnArg::Receiver(receiver)) => {
                 if receiver.reference.is_none() {
-                    fail(receiver, "an event method takes `&mut self`, not `self` by value: the aggregate must live on to record the event");
+                    fail(
+                        receiver,
+                        "an event method takes `&mut self`, not `self` by value: the aggregate must live on to record the event",
+                    );
                 } else if receiver.mutability.is_none() {
                     fail(receiver, "an event method changes the aggregate: take `&mut self` instead of `&self`");
                 } else if receiver.colon_token.is_some() {
@@ -291,19 +313,23 @@ impl EventDef {
 fn event_ident(cx: &Ctxt, name: &LitStr) -> Option<Ident> {
     let value = name.value();
     if value.is_empty() {
-        cx.error_spanned_by(name, "an event name cannot be empty: write `#[event(\"TrickAdded\")]`, or `#[event]` to take the method's name");
+        cx.error_spanned_by(
+            name,
+            "an event name cannot be empty: write `#[event(\"TrickAdded\")]`, or `#[event]` to take the method's name",
+        );
         return None;
     }
-    match syn::parse_str::<Ident>(&value) {
-        Ok(ident) => Some(Ident::new(&ident.to_string(), name.span())),
-        Err(_) => {
-            cx.error_spanned_by(
-                name,
-                format!("the event name {value:?} is not a Rust identifier: it also names the event's enum variant, so write a name like \"TrickAdded\""),
-            );
-            None
-        }
+    if let Ok(ident) = syn::parse_str::<Ident>(&value) {
+        return Some(Ident::new(&ident.to_string(), name.span()));
     }
+    cx.error_spanned_by(
+        name,
+        format!(
+            "the event name {value:?} is not a Rust identifier: it also names the event's enum variant, \
+             so write a name like \"TrickAdded\""
+        ),
+    );
+    None
 }
 
 trait UnrawString {
@@ -323,7 +349,9 @@ pub(crate) fn pascal_case(name: &str) -> String {
         .filter(|part| !part.is_empty())
         .map(|part| {
             let mut chars = part.chars();
-            chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect())
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect()
+            })
         })
         .collect()
 }
@@ -348,7 +376,10 @@ impl Param {
             match &ty {
                 Type::Reference(reference) => {
                     if let Some(m) = &reference.mutability {
-                        cx.error_spanned_by(m, "an event cannot store a `&mut` parameter: take the value, or `&T` to store its owned form");
+                        cx.error_spanned_by(
+                            m,
+                            "an event cannot store a `&mut` parameter: take the value, or `&T` to store its owned form",
+                        );
                         return None;
                     }
                     if let Some(lifetime) = &reference.lifetime {
@@ -386,7 +417,10 @@ fn plain_type(cx: &Ctxt, ty: &Type) -> bool {
     }
     impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
         fn visit_type_impl_trait(&mut self, t: &'ast syn::TypeImplTrait) {
-            self.cx.error_spanned_by(t, "an event parameter cannot be `impl Trait`: its value is stored, so give it a concrete type");
+            self.cx.error_spanned_by(
+                t,
+                "an event parameter cannot be `impl Trait`: its value is stored, so give it a concrete type",
+            );
             self.ok = false;
         }
         fn visit_type_reference(&mut self, t: &'ast syn::TypeReference) {
@@ -410,7 +444,8 @@ impl CreateId {
                 FnArg::Receiver(r) => cx.error_spanned_by(r, "`create_id` takes creation arguments, not `self`"),
                 FnArg::Typed(typed) => match &*typed.pat {
                     Pat::Ident(pat) => params.push((pat.ident.clone(), matches!(&*typed.ty, Type::Reference(_)))),
-                    other => cx.error_spanned_by(other, "`create_id` parameters need plain names matching creation arguments"),
+                    other => cx
+                        .error_spanned_by(other, "`create_id` parameters need plain names matching creation arguments"),
                 },
             }
         }

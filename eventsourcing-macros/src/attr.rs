@@ -16,6 +16,7 @@ enum Arg {
     Path(Path),
 }
 
+#[allow(clippy::large_enum_variant)] // parsed once per attribute
 enum KeyedValue {
     Str(LitStr),
     Int(LitInt),
@@ -120,13 +121,8 @@ pub(crate) struct AggregateAttr {
 
 impl AggregateAttr {
     pub(crate) fn parse(cx: &Ctxt, tokens: proc_macro2::TokenStream) -> Self {
-        let mut attr = AggregateAttr {
-            id: None,
-            name: None,
-            initial_version: None,
-            state: Versioning::default(),
-            krate: None,
-        };
+        let mut attr =
+            AggregateAttr { id: None, name: None, initial_version: None, state: Versioning::default(), krate: None };
         let (mut version, mut upcast) = (None, None);
         for arg in parse_args(tokens, cx) {
             match arg {
@@ -167,7 +163,9 @@ impl AggregateAttr {
                         Ok(path) => attr.krate = Some(path),
                         Err(_) => cx.error_spanned_by(&lit, "`crate` takes a path, e.g. `crate = \"::eventsourcing\"`"),
                     },
-                    _ => cx.error_spanned_by(&key, "`crate` takes a path in quotes, e.g. `crate = \"::eventsourcing\"`"),
+                    _ => {
+                        cx.error_spanned_by(&key, "`crate` takes a path in quotes, e.g. `crate = \"::eventsourcing\"`");
+                    }
                 },
                 other => cx.error_spanned_by(
                     arg_tokens(&other),

@@ -1,23 +1,23 @@
 //! Rules that span several commands of one aggregate.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use crate::ast::{AggregateImpl, Kind, Role};
 use crate::ctxt::Ctxt;
 
 pub(crate) fn check(cx: &Ctxt, model: &AggregateImpl) {
-    if !model.commands.iter().any(|c| c.kind == Kind::Created) {
+    if !model.has_creation_attempt {
         cx.error_spanned_by(
             &model.rest.self_ty,
             "an aggregate needs a creation event: mark a function that returns `Self` with `#[event(\"Created\")]`",
         );
     }
-    let mut variants = HashMap::new();
-    let mut names = HashMap::new();
+    let mut variants = HashSet::new();
+    let mut names = HashSet::new();
     for command in &model.commands {
         let event = &command.event;
         if let Some(name) = event.literal_name() {
-            if names.insert(name.to_owned(), ()).is_some() {
+            if !names.insert(name.to_owned()) {
                 cx.syn_error(syn::Error::new(
                     event.span,
                     format!("two events are named {name:?}: each event of an aggregate needs its own name"),
@@ -25,10 +25,13 @@ pub(crate) fn check(cx: &Ctxt, model: &AggregateImpl) {
                 continue;
             }
         }
-        if variants.insert(event.variant.to_string(), ()).is_some() {
+        if !variants.insert(event.variant.to_string()) {
             cx.syn_error(syn::Error::new(
                 event.span,
-                format!("two events use the variant `{}`: each event of an aggregate needs its own name", event.variant),
+                format!(
+                    "two events use the variant `{}`: each event of an aggregate needs its own name",
+                    event.variant
+                ),
             ));
         }
     }

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 
-/// Error collector, after serde_derive's `Ctxt`.
+/// Error collector, after `serde_derive`'s `Ctxt`.
 #[derive(Default)]
 pub(crate) struct Ctxt {
     errors: RefCell<Vec<syn::Error>>,

@@ -56,7 +56,7 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_attribute]
 pub fn aggregate(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand::aggregate(attr.into(), item.into()).into()
+    expand::aggregate(attr.into(), &item.into()).into()
 }
 
 /// Marks a method of an `#[aggregate]` impl block as a command that records an event.
@@ -72,7 +72,7 @@ pub fn aggregate(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Used anywhere else, it is a compile error.
 #[proc_macro_attribute]
 pub fn event(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand::event_outside(attr.into(), item.into()).into()
+    expand::event_outside(&attr.into(), &item.into()).into()
 }
 
 /// Implements `Event` for an explicit event type: `#[event(name = "...", version = N,

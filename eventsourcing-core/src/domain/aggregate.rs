@@ -33,10 +33,7 @@ pub trait Aggregate: Sized {
     fn __meta_mut(&mut self) -> &mut Meta<Self::Event, Self::Id>;
     /// Deserialises a state stored at an older `version` and upcasts it.
     #[doc(hidden)]
-    fn __deserialize_old_state<'de, D: Deserializer<'de>>(
-        version: u32,
-        deserializer: D,
-    ) -> Result<Self, D::Error>;
+    fn __deserialize_old_state<'de, D: Deserializer<'de>>(version: u32, deserializer: D) -> Result<Self, D::Error>;
 
     /// The aggregate's id.
     fn id(&self) -> &Self::Id {
@@ -91,7 +88,13 @@ pub trait Aggregate: Sized {
                 return Err(ReplayError::NotCreated { aggregate: Self::NAME, id: id.to_string(), event, version });
             }
             Err(ApplyError::Rejected(source)) => {
-                return Err(ReplayError::Rejected { aggregate: Self::NAME, id: id.to_string(), event, version, source });
+                return Err(ReplayError::Rejected {
+                    aggregate: Self::NAME,
+                    id: id.to_string(),
+                    event,
+                    version,
+                    source,
+                });
             }
         };
         aggregate.__meta_mut().start(id, version, timestamp);
@@ -212,7 +215,12 @@ impl<E, Id: fmt::Debug> fmt::Debug for Meta<E, Id> {
 impl<E, Id: Clone> Meta<E, Id> {
     /// The event that creates an aggregate.
     pub fn created_event(id: Id, version: u64, payload: E, timestamp: Option<DateTime<Utc>>) -> DomainEvent<E, Id> {
-        DomainEvent { originator_id: id, originator_version: version, timestamp: timestamp.unwrap_or_else(Utc::now), payload }
+        DomainEvent {
+            originator_id: id,
+            originator_version: version,
+            timestamp: timestamp.unwrap_or_else(Utc::now),
+            payload,
+        }
     }
 
     /// The next event of this aggregate (not yet applied).

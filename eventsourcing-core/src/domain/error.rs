@@ -17,9 +17,7 @@ pub enum ReplayError {
         aggregate: &'static str,
     },
     /// An event belongs to another aggregate (Python's `OriginatorIDError`).
-    #[error(
-        "event {event} (version {version}) belongs to aggregate {found}, not to {aggregate} {expected}"
-    )]
+    #[error("event {event} (version {version}) belongs to aggregate {found}, not to {aggregate} {expected}")]
     OriginatorId {
         /// The aggregate type's name.
         aggregate: &'static str,

@@ -108,10 +108,7 @@ pub trait Event: Sized {
     ///
     /// # Errors
     /// A deserialisation error for an unknown version or fields that do not match.
-    fn deserialize_versioned<'de, D: Deserializer<'de>>(
-        version: u32,
-        deserializer: D,
-    ) -> Result<Self, D::Error>;
+    fn deserialize_versioned<'de, D: Deserializer<'de>>(version: u32, deserializer: D) -> Result<Self, D::Error>;
 }
 
 /// How applying an event failed (used by generated code).

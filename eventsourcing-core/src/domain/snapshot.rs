@@ -87,8 +87,12 @@ impl<A: Aggregate> Snapshot<A> {
     where
         A: Deserialize<'de>,
     {
-        let (timestamp, created_on, modified_on, state) =
-            deserializer.deserialize_struct("Snapshot", FIELDS, PayloadVisitor::<A> { state_version, marker: PhantomData })?;
+        let (timestamp, created_on, modified_on, mut state) = deserializer.deserialize_struct(
+            "Snapshot",
+            FIELDS,
+            PayloadVisitor::<A> { state_version, marker: PhantomData },
+        )?;
+        state.__meta_mut().restore(originator_id.clone(), originator_version, created_on, modified_on);
         Ok(Snapshot { originator_id, originator_version, timestamp, created_on, modified_on, state })
     }
 }

@@ -70,9 +70,15 @@ impl Codec {
     pub fn encode<T: Serialize + ?Sized>(self, value: &T) -> Result<Vec<u8>, CodecError> {
         let result = match self {
             Codec::Json => serde_json::to_vec(value).map_err(|e| e.to_string()),
-            Codec::Bincode => bincode::serde::encode_to_vec(value, bincode::config::standard()).map_err(|e| e.to_string()),
+            Codec::Bincode => {
+                bincode::serde::encode_to_vec(value, bincode::config::standard()).map_err(|e| e.to_string())
+            }
         };
-        result.map_err(|message| CodecError::Encode { what: std::any::type_name::<T>().to_owned(), codec: self, message })
+        result.map_err(|message| CodecError::Encode {
+            what: std::any::type_name::<T>().to_owned(),
+            codec: self,
+            message,
+        })
     }
 
     /// Decodes any value, requiring every byte to be used.
@@ -88,8 +94,7 @@ impl Codec {
     /// # Errors
     /// [`CodecError::Encode`] if a field cannot be serialised in this format.
     pub fn encode_event<E: AggregateEvent>(self, event: &E) -> Result<Vec<u8>, CodecError> {
-        self.encode(&Payload(event))
-            .map_err(|e| e.describing(|| format!("event {}", event.name())))
+        self.encode(&Payload(event)).map_err(|e| e.describing(|| format!("event {}", event.name())))
     }
 
     /// Decodes the fields of the event called `name`, stored at schema `version`,

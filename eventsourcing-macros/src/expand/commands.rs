@@ -17,7 +17,7 @@ pub(crate) fn body_ident(command: &Command) -> Ident {
 }
 
 pub(crate) fn expand(krate: &TokenStream, model: AggregateImpl) -> TokenStream {
-    let AggregateImpl { self_ident, mut rest, commands, create_id } = model;
+    let AggregateImpl { self_ident, mut rest, commands, create_id, .. } = model;
     let event = format_ident!("{}Event", self_ident);
     for command in &commands {
         rest.items.push(ImplItem::Fn(public_method(krate, &event, command, create_id.as_ref())));

@@ -31,9 +31,13 @@ pub(crate) fn derive_event(input: TokenStream) -> TokenStream {
     let name = attr.name.map_or_else(|| ident.to_string(), |n| n.value());
     let version = attr.versioning.version;
     let deserializer = quote!(__es_deserializer);
-    let arms = upcast::arms(&krate, &attr.versioning.upcast, &quote!(Self), &deserializer, &|value| {
-        quote!(::core::result::Result::Ok(#value))
-    });
+    let arms = upcast::arms(
+        &krate,
+        &attr.versioning.upcast,
+        &quote!(Self),
+        &deserializer,
+        &|value| quote!(::core::result::Result::Ok(#value)),
+    );
     quote! {
         #[automatically_derived]
         impl #krate::domain::Event for #ident {

@@ -33,7 +33,7 @@ pub(crate) fn serde_path(krate: &TokenStream) -> String {
 }
 
 /// `#[aggregate]` on a struct, an inherent impl, or a trait impl.
-pub(crate) fn aggregate(attr: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn aggregate(attr: TokenStream, item: &TokenStream) -> TokenStream {
     match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Struct(item)) => state::expand(attr, item),
         Ok(Item::Impl(item)) if item.trait_.is_none() => aggregate_impl(attr, item),
@@ -87,7 +87,7 @@ fn aggregate_impl(attr: TokenStream, item: syn::ItemImpl) -> TokenStream {
 }
 
 /// `#[event]` reached on its own: it was not inside an `#[aggregate]` impl block.
-pub(crate) fn event_outside(attr: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn event_outside(attr: &TokenStream, item: &TokenStream) -> TokenStream {
     let span = attr.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span());
     let error = syn::Error::new(
         span,

@@ -55,9 +55,13 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
     let initial_version = attr.initial_version.map_or_else(|| quote!(1), |v| quote!(#v));
     let state_version = attr.state.version;
     let deserializer = quote!(__es_deserializer);
-    let arms = upcast::arms(&krate, &attr.state.upcast, &quote!(Self), &deserializer, &|value| {
-        quote!(::core::result::Result::Ok(#value))
-    });
+    let arms = upcast::arms(
+        &krate,
+        &attr.state.upcast,
+        &quote!(Self),
+        &deserializer,
+        &|value| quote!(::core::result::Result::Ok(#value)),
+    );
 
     quote! {
         #item

@@ -18,9 +18,9 @@ pub(crate) fn arms(
         .map(|start| {
             let version = u32::try_from(start + 1).unwrap_or(u32::MAX);
             let first = &upcast[start];
-            let hops = upcast[start + 1..].iter().map(|next| {
-                quote!(let __es_value: #next = ::core::convert::From::from(__es_value);)
-            });
+            let hops = upcast[start + 1..]
+                .iter()
+                .map(|next| quote!(let __es_value: #next = ::core::convert::From::from(__es_value);));
             let last = upcast.last().unwrap_or(first);
             let converted = quote!(<#target as ::core::convert::From<#last>>::from(__es_value));
             let finish = finish(converted);

@@ -1,0 +1,9 @@
+use eventsourcing::prelude::*;
+
+#[aggregate]
+pub enum Light {
+    On,
+    Off,
+}
+
+fn main() {}

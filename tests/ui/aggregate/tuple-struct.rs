@@ -1,0 +1,6 @@
+use eventsourcing::prelude::*;
+
+#[aggregate]
+pub struct Meters(u64);
+
+fn main() {}

@@ -1,0 +1,22 @@
+use eventsourcing::prelude::*;
+
+#[aggregate]
+pub struct Dog {
+    name: String,
+}
+
+#[aggregate]
+impl Dog {
+    #[event("Registered")]
+    pub fn register(name: String) -> Self {
+        Self { name }
+    }
+
+    #[event("Renamed")]
+    pub fn rename(&mut self, name: String) -> usize {
+        self.name = name;
+        self.name.len()
+    }
+}
+
+fn main() {}

@@ -1,0 +1,21 @@
+use eventsourcing::prelude::*;
+
+#[aggregate]
+pub struct Dog {
+    name: String,
+}
+
+#[aggregate]
+impl Dog {
+    #[event("Registered")]
+    pub fn register(name: String) -> Self {
+        Self { name }
+    }
+
+    #[event("Renamed")]
+    pub fn rename(self, name: String) {
+        let _ = (self, name);
+    }
+}
+
+fn main() {}
