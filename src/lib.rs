@@ -18,3 +18,12 @@ pub mod prelude {
     pub use eventsourcing_core::__private::uuid::Uuid;
     pub use eventsourcing_macros::Event;
 }
+
+/// The user guide's chapters, compiled and run as documentation tests.
+#[cfg(doctest)]
+mod guide {
+    #[doc = include_str!("../docs/src/aggregates.md")]
+    struct Aggregates;
+    #[doc = include_str!("../docs/src/versioning.md")]
+    struct Versioning;
+}
