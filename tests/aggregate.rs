@@ -270,8 +270,8 @@ impl Cart {
 
 #[test]
 fn bare_event_takes_the_pascal_case_of_the_method_name() {
-    let names: Vec<_> = <CartEvent as AggregateEvent>::EVENTS.iter().map(|e| e.name).collect();
-    assert_eq!(names, ["Open", "AddItem", "Tagged", "PickedUp"]);
+    let names: Vec<_> = <CartEvent as AggregateEvent>::EVENTS.iter().map(|e| (e.name, e.version)).collect();
+    assert_eq!(names, [("Open", 1), ("AddItem", 1), ("Tagged", 1), ("PickedUp", 1)]);
     let mut cart = Cart::open("ann").unwrap();
     cart.add_item("apple").unwrap();
     cart.pick_up().unwrap();

@@ -93,10 +93,13 @@ impl AggregateImpl {
         let mut create_id = None;
         let mut has_creation_attempt = false;
         let mut rest = Vec::new();
+        // Every item in order, `#[event]` attributes removed: what is emitted on errors.
+        let mut all = Vec::new();
         for impl_item in std::mem::take(&mut item.items) {
             match impl_item {
                 ImplItem::Fn(mut method) => {
                     let attrs = take_event_attrs(&mut method);
+                    all.push(ImplItem::Fn(method.clone()));
                     if method.sig.ident == "create_id" {
                         create_id = Some(CreateId::parse(cx, &method));
                     }
@@ -112,6 +115,7 @@ impl AggregateImpl {
                     }
                 }
                 other => {
+                    all.push(other.clone());
                     if let ImplItem::Macro(m) = &other {
                         if m.attrs.iter().any(|a| a.path().is_ident("event")) {
                             cx.error_spanned_by(m, "`#[event]` goes on a method");
@@ -123,8 +127,7 @@ impl AggregateImpl {
         }
         let commands: Vec<Command> = commands.into_iter().flatten().collect();
         let mut cleaned = item.clone();
-        cleaned.items.clone_from(&rest);
-        cleaned.items.extend(commands.iter().map(|c| ImplItem::Fn(c.original.clone())));
+        cleaned.items = all;
         item.items = rest;
         let model = self_ident.map(|self_ident| AggregateImpl {
             self_ident,

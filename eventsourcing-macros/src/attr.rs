@@ -68,10 +68,16 @@ fn parse_args(tokens: proc_macro2::TokenStream, cx: &Ctxt) -> Vec<Arg> {
 }
 
 /// A schema version with the upcasters from each older version, oldest first.
-#[derive(Default)]
 pub(crate) struct Versioning {
     pub(crate) version: u32,
     pub(crate) upcast: Vec<Type>,
+}
+
+impl Default for Versioning {
+    /// Version 1, with nothing older to upcast.
+    fn default() -> Self {
+        Versioning { version: 1, upcast: Vec::new() }
+    }
 }
 
 impl Versioning {

@@ -1,4 +1,5 @@
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Utc};
 use serde::Deserializer;
@@ -168,7 +169,8 @@ pub trait Aggregate: Sized {
 
 /// The bookkeeping `#[aggregate]` adds to a struct as one hidden field.
 ///
-/// Compared by id, version and timestamps only; pending events are not part of equality.
+/// Compared and hashed by id, version and timestamps only; pending events are not part
+/// of equality, so derived `PartialEq`, `Eq` and `Hash` on the aggregate compare state.
 #[doc(hidden)]
 #[derive(Clone)]
 pub struct Meta<E, Id> {
@@ -197,6 +199,14 @@ impl<E, Id: PartialEq> PartialEq for Meta<E, Id> {
             && self.version == other.version
             && self.created_on == other.created_on
             && self.modified_on == other.modified_on
+    }
+}
+
+impl<E, Id: Eq> Eq for Meta<E, Id> {}
+
+impl<E, Id: Hash> Hash for Meta<E, Id> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (&self.id, self.version, self.created_on, self.modified_on).hash(state);
     }
 }
 

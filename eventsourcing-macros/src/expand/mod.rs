@@ -96,3 +96,77 @@ pub(crate) fn event_outside(attr: &TokenStream, item: &TokenStream) -> TokenStre
     .to_compile_error();
     quote!(#error #item)
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    fn expand(attr: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> String {
+        super::aggregate(attr, &item).to_string()
+    }
+
+    #[test]
+    fn struct_gets_the_hidden_field_skipped_by_serde_only_when_serde_is_derived() {
+        let with_serde = expand(
+            quote!(),
+            quote!(
+                #[derive(Serialize, Deserialize)]
+                struct Dog {
+                    name: String,
+                }
+            ),
+        );
+        assert!(with_serde.contains("__es_aggregate"), "{with_serde}");
+        assert!(with_serde.contains("serde (skip)"), "{with_serde}");
+        assert!(with_serde.contains("crate = \"::eventsourcing::__private::serde\""), "{with_serde}");
+
+        let plain = expand(
+            quote!(),
+            quote!(
+                #[derive(Debug)]
+                struct Dog {
+                    name: String,
+                }
+            ),
+        );
+        assert!(plain.contains("__es_aggregate"), "{plain}");
+        assert!(!plain.contains("serde ("), "{plain}");
+    }
+
+    #[test]
+    fn every_mistake_in_an_impl_block_is_reported() {
+        let out = expand(
+            quote!(),
+            quote! {
+                impl Dog {
+                    #[event("")]
+                    fn a() -> Self { Self {} }
+                    #[event]
+                    fn b(self) {}
+                    #[event("C")]
+                    fn c(&mut self) -> u8 { 0 }
+                }
+            },
+        );
+        assert_eq!(out.matches("compile_error").count(), 3, "{out}");
+        // The user's code and a stand-in event type are still emitted.
+        assert!(out.contains("fn b (self)"), "{out}");
+        assert!(out.contains("enum DogEvent { }"), "{out}");
+    }
+
+    #[test]
+    fn literals_of_the_aggregate_get_the_hidden_field() {
+        let out = expand(
+            quote!(),
+            quote! {
+                impl Dog {
+                    #[event("Made")]
+                    fn make(name: String) -> Self { Self { name } }
+                    fn other() -> Dog { let d = Dog { name: String::new() }; let Self { name } = d; todo!() }
+                }
+            },
+        );
+        assert_eq!(out.matches("__es_aggregate : :: eventsourcing :: __private :: Default").count(), 2, "{out}");
+        assert!(out.contains("let Self { name , .. }"), "{out}");
+    }
+}
