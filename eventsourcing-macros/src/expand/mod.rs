@@ -101,8 +101,8 @@ pub(crate) fn event_outside(attr: &TokenStream, item: &TokenStream) -> TokenStre
 mod tests {
     use quote::quote;
 
-    fn expand(attr: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> String {
-        super::aggregate(attr, &item).to_string()
+    fn expand(attr: proc_macro2::TokenStream, item: &proc_macro2::TokenStream) -> String {
+        super::aggregate(attr, item).to_string()
     }
 
     #[test]
@@ -137,7 +137,7 @@ mod tests {
     fn every_mistake_in_an_impl_block_is_reported() {
         let out = expand(
             quote!(),
-            quote! {
+            &quote! {
                 impl Dog {
                     #[event("")]
                     fn a() -> Self { Self {} }
@@ -158,7 +158,7 @@ mod tests {
     fn literals_of_the_aggregate_get_the_hidden_field() {
         let out = expand(
             quote!(),
-            quote! {
+            &quote! {
                 impl Dog {
                     #[event("Made")]
                     fn make(name: String) -> Self { Self { name } }
