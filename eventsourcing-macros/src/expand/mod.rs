@@ -109,7 +109,7 @@ mod tests {
     fn struct_gets_the_hidden_field_skipped_by_serde_only_when_serde_is_derived() {
         let with_serde = expand(
             quote!(),
-            quote!(
+            &quote!(
                 #[derive(Serialize, Deserialize)]
                 struct Dog {
                     name: String,
@@ -122,7 +122,7 @@ mod tests {
 
         let plain = expand(
             quote!(),
-            quote!(
+            &quote!(
                 #[derive(Debug)]
                 struct Dog {
                     name: String,
