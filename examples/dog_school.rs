@@ -70,7 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A snapshot restores the dog without its history; later events apply on top.
     let snapshot = Snapshot::take(&dog);
     let bytes = codec.encode_snapshot(&snapshot)?;
-    let mut restored = codec.decode_snapshot::<Dog>(*dog.id(), dog.version(), Dog::STATE_VERSION, &bytes)?.restore();
+    let mut restored = codec.decode_snapshot::<Dog>(*dog.id(), dog.version(), &bytes)?.restore();
     dog.add_trick("fetch");
     restored.apply_events(dog.collect_events())?;
     assert_eq!(restored, dog);

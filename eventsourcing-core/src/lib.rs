@@ -10,6 +10,8 @@
 
 pub mod domain;
 pub mod persistence;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[doc(hidden)]
 pub mod __private;

@@ -6,7 +6,9 @@ use serde::Deserializer;
 
 use super::error::ReplayError;
 use super::event::{AggregateEvent, ApplyError, DomainEvent};
+use super::hash::EventHash;
 use super::id::AggregateId;
+use super::metadata::EventMetadata;
 
 /// An event-sourced aggregate: a struct annotated with `#[aggregate]`.
 ///
@@ -14,7 +16,7 @@ use super::id::AggregateId;
 /// `version()`, `collect_events()`, ...) and the struct's own command methods.
 ///
 /// Two aggregates compare equal (with a derived `PartialEq`) when their state, id,
-/// version and timestamps are equal; pending events are not compared.
+/// version, timestamps and head are equal; pending events are not compared.
 pub trait Aggregate: Sized {
     /// The id type: [`uuid::Uuid`] by default, or `String` with `#[aggregate(id = String)]`.
     type Id: AggregateId;
@@ -54,6 +56,19 @@ pub trait Aggregate: Sized {
     /// When the aggregate last changed: the timestamp of its last event.
     fn modified_on(&self) -> DateTime<Utc> {
         self.__meta().modified_on
+    }
+
+    /// The hash of the last stored event, when the application hash-chains events: it
+    /// vouches for the whole sequence, so comparing it with a copy kept elsewhere detects
+    /// any change to the stored history. `None` before the aggregate is first saved or
+    /// loaded with hash chaining on.
+    fn head(&self) -> Option<EventHash> {
+        self.__meta().head
+    }
+
+    #[doc(hidden)]
+    fn __set_head(&mut self, head: Option<EventHash>) {
+        self.__meta_mut().head = head;
     }
 
     /// Events triggered by commands and not collected yet, oldest first.
@@ -169,7 +184,7 @@ pub trait Aggregate: Sized {
 
 /// The bookkeeping `#[aggregate]` adds to a struct as one hidden field.
 ///
-/// Compared and hashed by id, version and timestamps only; pending events are not part
+/// Compared and hashed by id, version, timestamps and head only; pending events are not part
 /// of equality, so derived `PartialEq`, `Eq` and `Hash` on the aggregate compare state.
 #[doc(hidden)]
 #[derive(Clone)]
@@ -178,6 +193,7 @@ pub struct Meta<E, Id> {
     version: u64,
     created_on: DateTime<Utc>,
     modified_on: DateTime<Utc>,
+    head: Option<EventHash>,
     pending: Vec<DomainEvent<E, Id>>,
 }
 
@@ -188,6 +204,7 @@ impl<E, Id: Default> Default for Meta<E, Id> {
             version: 0,
             created_on: DateTime::UNIX_EPOCH,
             modified_on: DateTime::UNIX_EPOCH,
+            head: None,
             pending: Vec::new(),
         }
     }
@@ -199,6 +216,7 @@ impl<E, Id: PartialEq> PartialEq for Meta<E, Id> {
             && self.version == other.version
             && self.created_on == other.created_on
             && self.modified_on == other.modified_on
+            && self.head == other.head
     }
 }
 
@@ -206,7 +224,7 @@ impl<E, Id: Eq> Eq for Meta<E, Id> {}
 
 impl<E, Id: Hash> Hash for Meta<E, Id> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        (&self.id, self.version, self.created_on, self.modified_on).hash(state);
+        (&self.id, self.version, self.created_on, self.modified_on, self.head).hash(state);
     }
 }
 
@@ -217,6 +235,7 @@ impl<E, Id: fmt::Debug> fmt::Debug for Meta<E, Id> {
             .field("version", &self.version)
             .field("created_on", &self.created_on)
             .field("modified_on", &self.modified_on)
+            .field("head", &self.head)
             .field("pending_events", &self.pending.len())
             .finish()
     }
@@ -229,6 +248,7 @@ impl<E, Id: Clone> Meta<E, Id> {
             originator_id: id,
             originator_version: version,
             timestamp: timestamp.unwrap_or_else(Utc::now),
+            metadata: EventMetadata::new(),
             payload,
         }
     }
@@ -239,6 +259,7 @@ impl<E, Id: Clone> Meta<E, Id> {
             originator_id: self.id.clone(),
             originator_version: self.version + 1,
             timestamp: timestamp.unwrap_or_else(Utc::now),
+            metadata: EventMetadata::new(),
             payload,
         }
     }
@@ -265,11 +286,19 @@ impl<E, Id: Clone> Meta<E, Id> {
     }
 
     /// Sets the header of an aggregate restored from a snapshot; nothing is pending.
-    pub(crate) fn restore(&mut self, id: Id, version: u64, created_on: DateTime<Utc>, modified_on: DateTime<Utc>) {
+    pub(crate) fn restore(
+        &mut self,
+        id: Id,
+        version: u64,
+        created_on: DateTime<Utc>,
+        modified_on: DateTime<Utc>,
+        head: Option<EventHash>,
+    ) {
         self.id = id;
         self.version = version;
         self.created_on = created_on;
         self.modified_on = modified_on;
+        self.head = head;
         self.pending.clear();
     }
 }

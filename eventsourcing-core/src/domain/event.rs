@@ -6,8 +6,10 @@ use uuid::Uuid;
 
 use super::aggregate::Aggregate;
 use super::error::BoxError;
+use super::metadata::EventMetadata;
 
-/// An event in the life of an aggregate: who it happened to, at which version, when, and what.
+/// An event in the life of an aggregate: who it happened to, at which version, when, what,
+/// and its ids (event, correlation, causation).
 ///
 /// `payload` is the aggregate's event enum (for a `Dog`, the generated `DogEvent`).
 /// Python's `DomainEvent` keeps the same three header fields.
@@ -19,6 +21,8 @@ pub struct DomainEvent<E, Id = Uuid> {
     pub originator_version: u64,
     /// When the event happened (UTC).
     pub timestamp: DateTime<Utc>,
+    /// The event's id, and the ids of what caused it.
+    pub metadata: EventMetadata,
     /// What happened.
     pub payload: E,
 }

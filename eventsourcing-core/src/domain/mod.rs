@@ -7,7 +7,9 @@
 mod aggregate;
 mod error;
 mod event;
+mod hash;
 mod id;
+mod metadata;
 mod snapshot;
 
 pub use aggregate::Aggregate;
@@ -20,5 +22,7 @@ pub use event::{AggregateEvent, DomainEvent, Event, EventInfo};
 pub mod event_internals {
     pub use super::event::ApplyError;
 }
+pub use hash::{EventHash, ParseEventHashError};
 pub use id::AggregateId;
+pub use metadata::{EventMetadata, caused_by};
 pub use snapshot::Snapshot;

@@ -86,7 +86,7 @@ impl Codec {
     /// # Errors
     /// [`CodecError::Decode`] if the bytes do not hold a `T`.
     pub fn decode<T: DeserializeOwned>(self, bytes: &[u8]) -> Result<T, CodecError> {
-        self.decode_seed(PhantomData::<T>, bytes, || std::any::type_name::<T>().to_owned())
+        self.decode_seed(PhantomData::<T>, bytes, |_| false, || std::any::type_name::<T>().to_owned())
     }
 
     /// Encodes an event's fields in their current version.
@@ -110,7 +110,7 @@ impl Codec {
             return Err(CodecError::UnknownVersion { name: name.to_owned(), version, current: info.version });
         }
         let seed = EventSeed::<E> { name, version, marker: PhantomData };
-        self.decode_seed(seed, bytes, || format!("event {name} version {version}"))
+        self.decode_seed(seed, bytes, |_| false, || format!("event {name} version {version}"))
     }
 
     /// Encodes a snapshot's timestamps and state (id and version are stored beside it).
@@ -122,34 +122,33 @@ impl Codec {
             .map_err(|e| e.describing(|| format!("snapshot of {} {}", A::NAME, snapshot.originator_id)))
     }
 
-    /// Decodes a snapshot whose state was stored at `state_version`, upcasting the state.
+    /// Decodes a snapshot, upcasting a state stored at an older version.
     ///
     /// # Errors
-    /// [`CodecError::UnknownVersion`] or [`CodecError::Decode`].
+    /// [`CodecError::UnknownVersion`] for a state version newer than the aggregate's, or
+    /// [`CodecError::Decode`] if the bytes do not hold a snapshot of `A`.
     pub fn decode_snapshot<A: Aggregate + DeserializeOwned>(
         self,
         originator_id: A::Id,
         originator_version: u64,
-        state_version: u32,
         bytes: &[u8],
     ) -> Result<Snapshot<A>, CodecError> {
-        if state_version == 0 || state_version > A::STATE_VERSION {
-            return Err(CodecError::UnknownVersion {
-                name: A::NAME.to_owned(),
-                version: state_version,
-                current: A::STATE_VERSION,
-            });
-        }
-        let what = || format!("snapshot of {} {originator_id} version {originator_version}", A::NAME);
-        let what_text = what();
-        let seed = SnapshotSeed::<A> { originator_id, originator_version, state_version, marker: PhantomData };
-        self.decode_seed(seed, bytes, || what_text)
+        let what = format!("snapshot of {} {originator_id} version {originator_version}", A::NAME);
+        let seed = SnapshotSeed::<A> { originator_id, originator_version, marker: PhantomData };
+        self.decode_seed(seed, bytes, Result::is_err, || what)?.map_err(|version| CodecError::UnknownVersion {
+            name: A::NAME.to_owned(),
+            version,
+            current: A::STATE_VERSION,
+        })
     }
 
-    fn decode_seed<'de, S: DeserializeSeed<'de>>(
+    /// Decodes with `seed`, requiring every byte to be used unless `partial` says the value
+    /// stands for a part left unread on purpose.
+    pub(crate) fn decode_seed<'de, S: DeserializeSeed<'de>>(
         self,
         seed: S,
         bytes: &'de [u8],
+        partial: impl Fn(&S::Value) -> bool,
         what: impl FnOnce() -> String,
     ) -> Result<S::Value, CodecError> {
         let result = match self {
@@ -160,7 +159,7 @@ impl Codec {
                     .map_err(|e| e.to_string())
             }
             Codec::Bincode => match bincode::serde::seed_decode_from_slice(seed, bytes, bincode::config::standard()) {
-                Ok((value, read)) if read == bytes.len() => Ok(value),
+                Ok((value, read)) if read == bytes.len() || partial(&value) => Ok(value),
                 Ok((_, read)) => Err(format!("{} trailing bytes", bytes.len() - read)),
                 Err(e) => Err(e.to_string()),
             },
@@ -170,6 +169,14 @@ impl Codec {
 }
 
 impl CodecError {
+    /// The underlying message, without what was being decoded.
+    pub(crate) fn message(&self) -> String {
+        match self {
+            CodecError::Encode { message, .. } | CodecError::Decode { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+
     fn describing(self, what: impl FnOnce() -> String) -> Self {
         match self {
             CodecError::Encode { codec, message, .. } => CodecError::Encode { what: what(), codec, message },
@@ -210,14 +217,13 @@ impl<'de, E: AggregateEvent> DeserializeSeed<'de> for EventSeed<'_, E> {
 struct SnapshotSeed<A: Aggregate> {
     originator_id: A::Id,
     originator_version: u64,
-    state_version: u32,
     marker: PhantomData<A>,
 }
 
 impl<'de, A: Aggregate + DeserializeOwned> DeserializeSeed<'de> for SnapshotSeed<A> {
-    type Value = Snapshot<A>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Snapshot<A>, D::Error> {
-        Snapshot::deserialize_payload(self.originator_id, self.originator_version, self.state_version, deserializer)
+    type Value = Result<Snapshot<A>, u32>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        Snapshot::deserialize_versioned(self.originator_id, self.originator_version, deserializer)
     }
 }
 

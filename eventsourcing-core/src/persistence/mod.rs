@@ -1,9 +1,29 @@
-//! How domain events and snapshots become bytes, and back.
+//! The persistence layer: how events are stored, and the stores.
 //!
-//! [`Codec`] serialises an event's fields (never its Rust type name: the event's stable
-//! name is kept beside the bytes) and decodes them by name and schema version, running
-//! upcasters for older versions.
+//! - [`StoredEvent`], [`Notification`] and [`Tracking`] are what stores keep;
+//! - the recorder traits ([`AggregateRecorder`], [`ApplicationRecorder`],
+//!   [`TrackingRecorder`], [`ProcessRecorder`]) are what every store implements;
+//! - [`Mapper`] turns domain events into stored events and back: encode ([`Codec`]),
+//!   compress, encrypt, hash-chain;
+//! - [`memory::InMemoryRecorder`] is the default store.
 
+mod cipher;
 mod codec;
+mod envelope;
+mod error;
+mod mapper;
+pub mod memory;
+mod recorder;
+mod stored;
+mod subscription;
 
+pub use cipher::{Cipher, CipherKeyError};
 pub use codec::{Codec, CodecError};
+pub use error::PersistenceError;
+pub use mapper::{ChainBreak, ChainCursor, Compression, HashChain, Mapper, MapperError, Record, RecordId};
+pub use recorder::{
+    AggregateRecorder, ApplicationRecorder, DynAggregateRecorder, DynProcessRecorder, ProcessRecorder, Result,
+    Subscription, TrackingRecorder,
+};
+pub use stored::{EventQuery, Notification, NotificationQuery, OriginatorId, StoredEvent, Tracking};
+pub use subscription::follow;

@@ -1,0 +1,159 @@
+//! The serialised form of a stored event: header fields, then the payload's fields, in
+//! whatever codec. Decoding reads the schema version before the payload so that the payload
+//! can be upcast.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use chrono::{DateTime, Utc};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::ser::SerializeStruct;
+use serde::{Deserializer, Serialize, Serializer};
+use uuid::Uuid;
+
+use crate::domain::{AggregateEvent, EventMetadata};
+
+const FIELDS: &[&str] = &["timestamp", "version", "event_id", "correlation_id", "causation_id", "payload"];
+
+/// An event to serialise; `payload` is `None` for markers without fields (discards).
+pub(crate) struct EnvelopeRef<'a, E> {
+    pub(crate) timestamp: &'a DateTime<Utc>,
+    pub(crate) version: u32,
+    pub(crate) metadata: &'a EventMetadata,
+    pub(crate) payload: Option<&'a E>,
+}
+
+struct PayloadRef<'a, E>(Option<&'a E>);
+
+impl<E: AggregateEvent> Serialize for PayloadRef<'_, E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(event) => event.serialize_payload(serializer),
+            None => serializer.serialize_struct("Marker", 0)?.end(),
+        }
+    }
+}
+
+impl<E: AggregateEvent> Serialize for EnvelopeRef<'_, E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Event", FIELDS.len())?;
+        s.serialize_field("timestamp", self.timestamp)?;
+        s.serialize_field("version", &self.version)?;
+        s.serialize_field("event_id", &self.metadata.event_id)?;
+        s.serialize_field("correlation_id", &self.metadata.correlation_id)?;
+        s.serialize_field("causation_id", &self.metadata.causation_id)?;
+        s.serialize_field("payload", &PayloadRef(self.payload))?;
+        s.end()
+    }
+}
+
+/// A decoded envelope. `payload` is `Err(version)` when the stored schema version is not
+/// one the event knows, so that the caller can report it as such.
+pub(crate) struct Decoded<E> {
+    pub(crate) timestamp: DateTime<Utc>,
+    pub(crate) metadata: EventMetadata,
+    pub(crate) payload: Result<Option<E>, u32>,
+}
+
+/// Decodes an envelope whose payload is the event `name` (or a marker, if `name` is `None`),
+/// of which the current version is `current`.
+pub(crate) struct EnvelopeSeed<'n, E> {
+    pub(crate) name: Option<&'n str>,
+    pub(crate) current: u32,
+    pub(crate) marker: PhantomData<E>,
+}
+
+struct PayloadSeed<'n, E> {
+    name: Option<&'n str>,
+    version: u32,
+    current: u32,
+    marker: PhantomData<E>,
+}
+
+impl<'de, E: AggregateEvent> DeserializeSeed<'de> for PayloadSeed<'_, E> {
+    type Value = Result<Option<E>, u32>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        match self.name {
+            Some(name) if self.version >= 1 && self.version <= self.current => {
+                E::deserialize_payload(name, self.version, deserializer).map(|e| Ok(Some(e)))
+            }
+            Some(_) => {
+                // Skip a payload this code cannot read; the caller reports the version. The
+                // payload is the last field: a format that cannot skip values leaves it unread.
+                if deserializer.is_human_readable() {
+                    deserializer.deserialize_ignored_any(IgnoredAny)?;
+                }
+                Ok(Err(self.version))
+            }
+            None => {
+                deserializer.deserialize_struct("Marker", &[], IgnoredAny)?;
+                Ok(Ok(None))
+            }
+        }
+    }
+}
+
+impl<'de, E: AggregateEvent> DeserializeSeed<'de> for EnvelopeSeed<'_, E> {
+    type Value = Decoded<E>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Decoded<E>, D::Error> {
+        deserializer.deserialize_struct("Event", FIELDS, self)
+    }
+}
+
+impl<'de, E: AggregateEvent> Visitor<'de> for EnvelopeSeed<'_, E> {
+    type Value = Decoded<E>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a stored event")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Decoded<E>, S::Error> {
+        let missing = |i| de::Error::invalid_length(i, &"an event with 6 fields");
+        let timestamp = seq.next_element()?.ok_or_else(|| missing(0))?;
+        let version = seq.next_element()?.ok_or_else(|| missing(1))?;
+        let event_id = seq.next_element()?.ok_or_else(|| missing(2))?;
+        let correlation_id = seq.next_element()?.ok_or_else(|| missing(3))?;
+        let causation_id = seq.next_element()?.ok_or_else(|| missing(4))?;
+        let seed = PayloadSeed::<E> { name: self.name, version, current: self.current, marker: PhantomData };
+        let payload = seq.next_element_seed(seed)?.ok_or_else(|| missing(5))?;
+        Ok(Decoded { timestamp, metadata: EventMetadata { event_id, correlation_id, causation_id }, payload })
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Decoded<E>, M::Error> {
+        let mut timestamp = None;
+        let mut version = None;
+        let (mut event_id, mut correlation_id, mut causation_id): (Option<Uuid>, Option<Uuid>, Option<Option<Uuid>>) =
+            (None, None, None);
+        let mut payload = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "timestamp" => timestamp = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                "event_id" => event_id = Some(map.next_value()?),
+                "correlation_id" => correlation_id = Some(map.next_value()?),
+                "causation_id" => causation_id = Some(map.next_value()?),
+                "payload" => {
+                    let version = version.ok_or_else(|| de::Error::custom("`version` must come before `payload`"))?;
+                    let seed =
+                        PayloadSeed::<E> { name: self.name, version, current: self.current, marker: PhantomData };
+                    payload = Some(map.next_value_seed(seed)?);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let event_id = event_id.ok_or_else(|| de::Error::missing_field("event_id"))?;
+        Ok(Decoded {
+            timestamp: timestamp.ok_or_else(|| de::Error::missing_field("timestamp"))?,
+            metadata: EventMetadata {
+                event_id,
+                correlation_id: correlation_id.unwrap_or(event_id),
+                causation_id: causation_id.unwrap_or(None),
+            },
+            payload: payload.ok_or_else(|| de::Error::missing_field("payload"))?,
+        })
+    }
+}

@@ -1,0 +1,644 @@
+//! Turns domain events and snapshots into stored records and back:
+//! encode (JSON or bincode) → compress (zstd) → encrypt (XChaCha20-Poly1305) → hash-chain
+//! (blake3), each step optional, each step recorded in a flags byte so that records written
+//! under one policy stay readable under another.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+
+use super::cipher::{Cipher, DecryptError};
+use super::codec::{Codec, CodecError};
+use super::envelope::{EnvelopeRef, EnvelopeSeed};
+use super::stored::{OriginatorId, StoredEvent};
+use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent, EventHash, EventMetadata, Snapshot};
+
+/// The first byte of a framed record. A record that starts with `{` is plain JSON.
+const FORMAT: u8 = 0x01;
+const BINCODE: u8 = 1;
+const ZSTD: u8 = 2;
+const ENCRYPTED: u8 = 4;
+const CHAINED: u8 = 8;
+const KNOWN_FLAGS: u8 = BINCODE | ZSTD | ENCRYPTED | CHAINED;
+const HASH: usize = 32;
+/// Separates our hashes from any other use of the same key.
+const HASH_DOMAIN: &[u8] = b"eventsourcing 2026 hash chain v1";
+/// The topic suffix of the marker a discarded aggregate ends with.
+const DISCARDED: &str = "#discarded";
+
+/// Compression of stored records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Compression {
+    /// Zstandard at the given level (1–22; 3 is a good default).
+    Zstd {
+        /// The compression level.
+        level: i32,
+    },
+}
+
+impl Default for Compression {
+    fn default() -> Self {
+        Compression::Zstd { level: 3 }
+    }
+}
+
+/// Hash chaining of each aggregate's events with blake3.
+///
+/// Every stored event holds the hash of the event before it and its own hash, computed over
+/// its identity (originator id, version, topic) and its stored bytes (after compression and
+/// encryption, so the chain still verifies without the cipher key). A key makes the hashes
+/// keyed, so that only its holders can produce a valid chain; without one, the chain detects
+/// accidental and naive changes only.
+#[derive(Clone)]
+pub struct HashChain {
+    key: Option<[u8; 32]>,
+}
+
+impl fmt::Debug for HashChain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HashChain").field("keyed", &self.key.is_some()).finish()
+    }
+}
+
+impl HashChain {
+    /// Unkeyed blake3 hashes.
+    pub fn new() -> Self {
+        HashChain { key: None }
+    }
+
+    /// Keyed blake3 hashes.
+    pub fn keyed(key: [u8; 32]) -> Self {
+        HashChain { key: Some(key) }
+    }
+
+    fn hash(&self, identity: &[u8], previous: &EventHash, body: &[u8]) -> EventHash {
+        let mut hasher = match &self.key {
+            Some(key) => blake3::Hasher::new_keyed(key),
+            None => blake3::Hasher::new(),
+        };
+        hasher.update(HASH_DOMAIN).update(identity).update(&previous.0).update(body);
+        EventHash(*hasher.finalize().as_bytes())
+    }
+}
+
+impl Default for HashChain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Which stored record an error is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordId {
+    /// The aggregate's id.
+    pub originator_id: OriginatorId,
+    /// The record's version.
+    pub originator_version: u64,
+    /// The record's topic.
+    pub topic: String,
+}
+
+impl fmt::Display for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} of {} at version {}", self.topic, self.originator_id, self.originator_version)
+    }
+}
+
+impl RecordId {
+    fn of(stored: &StoredEvent) -> Self {
+        RecordId {
+            originator_id: stored.originator_id.clone(),
+            originator_version: stored.originator_version,
+            topic: stored.topic.clone(),
+        }
+    }
+}
+
+/// How a hash chain is broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChainBreak {
+    /// The record carries no chain although chaining is on.
+    NotChained,
+    /// The record's content or identity differs from what its hash covers: it was changed,
+    /// or moved to another aggregate or version.
+    Modified,
+    /// The record does not follow the one before it: a record was removed, inserted or
+    /// reordered before it.
+    Disconnected {
+        /// The hash the record should follow.
+        expected: EventHash,
+        /// The hash it says it follows.
+        found: EventHash,
+    },
+}
+
+impl fmt::Display for ChainBreak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChainBreak::NotChained => f.write_str("it carries no hash chain"),
+            ChainBreak::Modified => f.write_str("its content or identity was changed"),
+            ChainBreak::Disconnected { expected, found } => {
+                write!(
+                    f,
+                    "it follows {found}, not the previous record's hash {expected}: a record before it was removed, inserted or reordered"
+                )
+            }
+        }
+    }
+}
+
+/// Why a record could not be written or read. Every variant names the record.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum MapperError {
+    /// The topic is not an event of the aggregate type being read.
+    #[error("{record}: unknown topic for {aggregate} (is it another aggregate's event?)")]
+    UnknownTopic {
+        /// The record.
+        record: RecordId,
+        /// The aggregate type being read.
+        aggregate: &'static str,
+    },
+    /// The stored schema version of the event or state has no upcaster to the current one.
+    #[error("{record}: schema version {version} cannot be read (current version is {current}; no upcaster from it)")]
+    UnsupportedVersion {
+        /// The record.
+        record: RecordId,
+        /// The stored version.
+        version: u32,
+        /// The current version.
+        current: u32,
+    },
+    /// The bytes do not decode into the event's or snapshot's shape.
+    #[error("{record}: cannot decode: {message}")]
+    Undecodable {
+        /// The record.
+        record: RecordId,
+        /// The decoder's message.
+        message: String,
+    },
+    /// The record was encrypted with a different key.
+    #[error("{record}: encrypted with a different key")]
+    WrongKey {
+        /// The record.
+        record: RecordId,
+    },
+    /// The ciphertext is damaged, or was moved from another record.
+    #[error("{record}: the ciphertext is damaged or belongs to another record")]
+    DamagedCiphertext {
+        /// The record.
+        record: RecordId,
+    },
+    /// The record is encrypted and no cipher key is configured.
+    #[error("{record}: encrypted, but no cipher key is configured")]
+    MissingKey {
+        /// The record.
+        record: RecordId,
+    },
+    /// Encryption is on and the record is not encrypted: it was not written by this
+    /// application, or was replaced.
+    #[error("{record}: not encrypted, but encryption is on")]
+    NotEncrypted {
+        /// The record.
+        record: RecordId,
+    },
+    /// The compressed bytes do not decompress.
+    #[error("{record}: cannot decompress: {message}")]
+    Decompression {
+        /// The record.
+        record: RecordId,
+        /// The decompressor's message.
+        message: String,
+    },
+    /// The record's frame is not one this library writes.
+    #[error("{record}: unknown record format")]
+    UnknownFormat {
+        /// The record.
+        record: RecordId,
+    },
+    /// The record breaks its aggregate's hash chain.
+    #[error("{record}: broken hash chain: {reason}")]
+    BrokenChain {
+        /// The record.
+        record: RecordId,
+        /// How the chain is broken.
+        reason: ChainBreak,
+    },
+    /// An event or snapshot could not be written.
+    #[error("{record}: cannot encode: {message}")]
+    Encode {
+        /// The record.
+        record: RecordId,
+        /// The encoder's message.
+        message: String,
+    },
+}
+
+impl MapperError {
+    /// The record the error is about.
+    pub fn record(&self) -> &RecordId {
+        match self {
+            MapperError::UnknownTopic { record, .. }
+            | MapperError::UnsupportedVersion { record, .. }
+            | MapperError::Undecodable { record, .. }
+            | MapperError::WrongKey { record }
+            | MapperError::DamagedCiphertext { record }
+            | MapperError::MissingKey { record }
+            | MapperError::NotEncrypted { record }
+            | MapperError::Decompression { record, .. }
+            | MapperError::UnknownFormat { record }
+            | MapperError::BrokenChain { record, .. }
+            | MapperError::Encode { record, .. } => record,
+        }
+    }
+}
+
+/// A decoded event record of aggregate `A`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record<A: Aggregate> {
+    /// An event.
+    Event(DomainEvent<A::Event, A::Id>),
+    /// The marker written when the aggregate was discarded.
+    Discarded {
+        /// The marker's version.
+        originator_version: u64,
+        /// When the aggregate was discarded.
+        timestamp: DateTime<Utc>,
+        /// The marker's ids.
+        metadata: EventMetadata,
+    },
+}
+
+/// Where verification of a hash chain starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainCursor {
+    expected: Option<EventHash>,
+}
+
+impl ChainCursor {
+    /// From an aggregate's first event: it must follow [`EventHash::GENESIS`].
+    pub fn from_start() -> Self {
+        ChainCursor { expected: Some(EventHash::GENESIS) }
+    }
+
+    /// After a known head (of a snapshot or a cached aggregate); `None` checks each
+    /// record's own hash but not its link to an unknown predecessor.
+    pub fn after(head: Option<EventHash>) -> Self {
+        ChainCursor { expected: head }
+    }
+
+    /// The hash of the last record verified (the head), if any.
+    pub fn head(&self) -> Option<EventHash> {
+        self.expected.filter(|h| *h != EventHash::GENESIS)
+    }
+}
+
+/// Turns domain events into [`StoredEvent`]s and back. See the module documentation.
+#[derive(Debug, Clone, Default)]
+pub struct Mapper {
+    codec: Codec,
+    compression: Option<Compression>,
+    cipher: Option<Cipher>,
+    chain: Option<HashChain>,
+}
+
+struct Frame<'a> {
+    flags: u8,
+    chain: Option<(EventHash, EventHash)>,
+    body: &'a [u8],
+}
+
+impl Mapper {
+    /// A mapper that encodes with `codec` and nothing else.
+    pub fn new(codec: Codec) -> Self {
+        Mapper { codec, compression: None, cipher: None, chain: None }
+    }
+
+    /// Compresses records.
+    #[must_use]
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.compression = Some(compression);
+        self
+    }
+
+    /// Encrypts records; reading then refuses records that are not encrypted.
+    #[must_use]
+    pub fn with_cipher(mut self, cipher: Cipher) -> Self {
+        self.cipher = Some(cipher);
+        self
+    }
+
+    /// Hash-chains each aggregate's records; reading then verifies the chain.
+    #[must_use]
+    pub fn with_hash_chain(mut self, chain: HashChain) -> Self {
+        self.chain = Some(chain);
+        self
+    }
+
+    /// The codec new records are written with.
+    pub fn codec(&self) -> Codec {
+        self.codec
+    }
+
+    /// Whether records are hash-chained.
+    pub fn is_chaining(&self) -> bool {
+        self.chain.is_some()
+    }
+
+    /// The topic of an event of aggregate `A`: `"<aggregate name>.<event name>"`.
+    pub fn topic<A: Aggregate>(event: &A::Event) -> String {
+        format!("{}.{}", A::NAME, event.name())
+    }
+
+    /// The topics of all events of aggregate `A`.
+    pub fn topics<A: Aggregate>() -> Vec<String> {
+        <A::Event as AggregateEvent>::EVENTS.iter().map(|info| format!("{}.{}", A::NAME, info.name)).collect()
+    }
+
+    /// Encodes events of one aggregate, oldest first, chaining them after `head`
+    /// (the aggregate's head before these events). Returns the records and the new head.
+    ///
+    /// # Errors
+    /// [`MapperError::Encode`] if an event cannot be serialised or encrypted.
+    pub fn encode_events<A: Aggregate>(
+        &self,
+        events: &[DomainEvent<A::Event, A::Id>],
+        mut head: Option<EventHash>,
+    ) -> Result<(Vec<StoredEvent>, Option<EventHash>), MapperError> {
+        let mut stored = Vec::with_capacity(events.len());
+        for event in events {
+            let topic = Self::topic::<A>(&event.payload);
+            let envelope = EnvelopeRef {
+                timestamp: &event.timestamp,
+                version: event.payload.info().version,
+                metadata: &event.metadata,
+                payload: Some(&event.payload),
+            };
+            let (record, hash) =
+                self.encode(event.originator_id.to_originator_id(), event.originator_version, topic, &envelope, head)?;
+            head = hash.or(head);
+            stored.push(record);
+        }
+        Ok((stored, head))
+    }
+
+    /// Encodes the marker that discards aggregate `id` at `version`.
+    ///
+    /// # Errors
+    /// [`MapperError::Encode`] if it cannot be encrypted.
+    pub fn encode_discard<A: Aggregate>(
+        &self,
+        id: &A::Id,
+        version: u64,
+        head: Option<EventHash>,
+    ) -> Result<(StoredEvent, Option<EventHash>), MapperError> {
+        let timestamp = Utc::now();
+        let metadata = EventMetadata::new();
+        let envelope =
+            EnvelopeRef::<A::Event> { timestamp: &timestamp, version: 1, metadata: &metadata, payload: None };
+        let topic = format!("{}{DISCARDED}", A::NAME);
+        let (record, hash) = self.encode(id.to_originator_id(), version, topic, &envelope, head)?;
+        Ok((record, hash.or(head)))
+    }
+
+    fn encode<T: Serialize>(
+        &self,
+        originator_id: OriginatorId,
+        originator_version: u64,
+        topic: String,
+        value: &T,
+        head: Option<EventHash>,
+    ) -> Result<(StoredEvent, Option<EventHash>), MapperError> {
+        let mut stored = StoredEvent { originator_id, originator_version, topic, state: Vec::new() };
+        let fail =
+            |stored: &StoredEvent, message: String| MapperError::Encode { record: RecordId::of(stored), message };
+        let mut bytes = self.codec.encode(value).map_err(|e| fail(&stored, e.to_string()))?;
+        let mut flags = if self.codec == Codec::Bincode { BINCODE } else { 0 };
+        if let Some(Compression::Zstd { level }) = self.compression {
+            bytes = zstd::bulk::compress(&bytes, level).map_err(|e| fail(&stored, e.to_string()))?;
+            flags |= ZSTD;
+        }
+        if self.cipher.is_some() {
+            flags |= ENCRYPTED;
+        }
+        if self.chain.is_some() {
+            flags |= CHAINED;
+        }
+        if let Some(cipher) = &self.cipher {
+            bytes = cipher.encrypt(&bytes, &identity(&stored, flags)).map_err(|e| fail(&stored, e))?;
+        }
+        let Some(chain) = &self.chain else {
+            stored.state = if flags == 0 { bytes } else { [&[FORMAT, flags][..], &bytes].concat() };
+            return Ok((stored, None));
+        };
+        let previous = head.unwrap_or(EventHash::GENESIS);
+        let hash = chain.hash(&identity(&stored, flags), &previous, &bytes);
+        let mut state = Vec::with_capacity(2 + 2 * HASH + bytes.len());
+        state.extend_from_slice(&[FORMAT, flags]);
+        state.extend_from_slice(&previous.0);
+        state.extend_from_slice(&hash.0);
+        state.extend_from_slice(&bytes);
+        stored.state = state;
+        Ok((stored, Some(hash)))
+    }
+
+    /// Decodes the records of one aggregate, oldest first, verifying the hash chain from
+    /// `cursor` when chaining is on.
+    ///
+    /// # Errors
+    /// A [`MapperError`] naming the first record that cannot be read or breaks the chain.
+    pub fn decode_events<A: Aggregate>(
+        &self,
+        records: Vec<StoredEvent>,
+        cursor: &mut ChainCursor,
+    ) -> Result<Vec<Record<A>>, MapperError> {
+        records.into_iter().map(|stored| self.decode_event::<A>(&stored, cursor)).collect()
+    }
+
+    /// Decodes one record of aggregate `A` (see [`Mapper::decode_events`]).
+    ///
+    /// # Errors
+    /// A [`MapperError`] naming the record.
+    pub fn decode_event<A: Aggregate>(
+        &self,
+        stored: &StoredEvent,
+        cursor: &mut ChainCursor,
+    ) -> Result<Record<A>, MapperError> {
+        let record = || RecordId::of(stored);
+        let rest = stored.topic.strip_prefix(A::NAME);
+        let name = match rest {
+            Some(rest) if rest == DISCARDED => None,
+            Some(rest) => match rest.strip_prefix('.') {
+                Some(name) => Some(name),
+                None => return Err(MapperError::UnknownTopic { record: record(), aggregate: A::NAME }),
+            },
+            None => return Err(MapperError::UnknownTopic { record: record(), aggregate: A::NAME }),
+        };
+        let info = match name {
+            Some(name) => Some(
+                <A::Event as AggregateEvent>::info_for(name)
+                    .ok_or_else(|| MapperError::UnknownTopic { record: record(), aggregate: A::NAME })?,
+            ),
+            None => None,
+        };
+        let originator_id =
+            A::Id::from_originator_id(&stored.originator_id).ok_or_else(|| MapperError::Undecodable {
+                record: record(),
+                message: format!("the id is not a valid {}", std::any::type_name::<A::Id>()),
+            })?;
+        let (flags, plain) = self.open(stored, cursor)?;
+        let codec = if flags & BINCODE == 0 { Codec::Json } else { Codec::Bincode };
+        let seed = EnvelopeSeed::<A::Event> {
+            name: info.map(|i| i.name),
+            current: info.map_or(1, |i| i.version),
+            marker: PhantomData,
+        };
+        let decoded = codec
+            .decode_seed(seed, &plain, |decoded| decoded.payload.is_err(), String::new)
+            .map_err(|e| MapperError::Undecodable { record: record(), message: e.message() })?;
+        match decoded.payload {
+            Ok(Some(payload)) => Ok(Record::Event(DomainEvent {
+                originator_id,
+                originator_version: stored.originator_version,
+                timestamp: decoded.timestamp,
+                metadata: decoded.metadata,
+                payload,
+            })),
+            Ok(None) => Ok(Record::Discarded {
+                originator_version: stored.originator_version,
+                timestamp: decoded.timestamp,
+                metadata: decoded.metadata,
+            }),
+            Err(version) => Err(MapperError::UnsupportedVersion {
+                record: record(),
+                version,
+                current: info.map_or(1, |i| i.version),
+            }),
+        }
+    }
+
+    /// Encodes a snapshot for a snapshot store (topic: the aggregate's name). When chaining
+    /// is on, the snapshot carries a hash of itself, verified on reading.
+    ///
+    /// # Errors
+    /// [`MapperError::Encode`] if the state cannot be serialised or encrypted.
+    pub fn encode_snapshot<A: Aggregate + Serialize>(
+        &self,
+        snapshot: &Snapshot<A>,
+    ) -> Result<StoredEvent, MapperError> {
+        let payload = SnapshotPayload(snapshot);
+        let id = snapshot.originator_id.to_originator_id();
+        self.encode(id, snapshot.originator_version, A::NAME.to_owned(), &payload, None).map(|(stored, _)| stored)
+    }
+
+    /// Decodes a snapshot of `A`, upcasting an older state.
+    ///
+    /// # Errors
+    /// A [`MapperError`] naming the record.
+    pub fn decode_snapshot<A: Aggregate + DeserializeOwned>(
+        &self,
+        stored: &StoredEvent,
+    ) -> Result<Snapshot<A>, MapperError> {
+        let record = || RecordId::of(stored);
+        if stored.topic != A::NAME {
+            return Err(MapperError::UnknownTopic { record: record(), aggregate: A::NAME });
+        }
+        let originator_id =
+            A::Id::from_originator_id(&stored.originator_id).ok_or_else(|| MapperError::Undecodable {
+                record: record(),
+                message: format!("the id is not a valid {}", std::any::type_name::<A::Id>()),
+            })?;
+        let (flags, plain) = self.open(stored, &mut ChainCursor::from_start())?;
+        let codec = if flags & BINCODE == 0 { Codec::Json } else { Codec::Bincode };
+        codec.decode_snapshot::<A>(originator_id, stored.originator_version, &plain).map_err(|e| match e {
+            CodecError::UnknownVersion { version, current, .. } => {
+                MapperError::UnsupportedVersion { record: record(), version, current }
+            }
+            other => MapperError::Undecodable { record: record(), message: other.message() },
+        })
+    }
+
+    /// Checks the frame, the chain and the cipher; returns the flags and the plain bytes.
+    fn open(&self, stored: &StoredEvent, cursor: &mut ChainCursor) -> Result<(u8, Vec<u8>), MapperError> {
+        let record = || RecordId::of(stored);
+        let frame = parse_frame(&stored.state).ok_or_else(|| MapperError::UnknownFormat { record: record() })?;
+        if let Some(chain) = &self.chain {
+            let Some((previous, hash)) = frame.chain else {
+                return Err(MapperError::BrokenChain { record: record(), reason: ChainBreak::NotChained });
+            };
+            if chain.hash(&identity(stored, frame.flags), &previous, frame.body) != hash {
+                return Err(MapperError::BrokenChain { record: record(), reason: ChainBreak::Modified });
+            }
+            if let Some(expected) = cursor.expected {
+                if expected != previous {
+                    return Err(MapperError::BrokenChain {
+                        record: record(),
+                        reason: ChainBreak::Disconnected { expected, found: previous },
+                    });
+                }
+            }
+            cursor.expected = Some(hash);
+        }
+        let mut bytes = match (&self.cipher, frame.flags & ENCRYPTED != 0) {
+            (Some(cipher), true) => {
+                cipher.decrypt(frame.body, &identity(stored, frame.flags)).map_err(|error| match error {
+                    DecryptError::WrongKey => MapperError::WrongKey { record: record() },
+                    DecryptError::Damaged => MapperError::DamagedCiphertext { record: record() },
+                })?
+            }
+            (None, true) => return Err(MapperError::MissingKey { record: record() }),
+            (Some(_), false) => return Err(MapperError::NotEncrypted { record: record() }),
+            (None, false) => frame.body.to_vec(),
+        };
+        if frame.flags & ZSTD != 0 {
+            bytes = zstd::stream::decode_all(bytes.as_slice())
+                .map_err(|e| MapperError::Decompression { record: record(), message: e.to_string() })?;
+        }
+        Ok((frame.flags, bytes))
+    }
+}
+
+fn parse_frame(state: &[u8]) -> Option<Frame<'_>> {
+    match state {
+        [b'{', ..] => Some(Frame { flags: 0, chain: None, body: state }),
+        [FORMAT, flags, rest @ ..] if flags & !KNOWN_FLAGS == 0 => {
+            if flags & CHAINED == 0 {
+                return Some(Frame { flags: *flags, chain: None, body: rest });
+            }
+            if rest.len() < 2 * HASH {
+                return None;
+            }
+            let (previous, rest) = rest.split_at(HASH);
+            let (hash, body) = rest.split_at(HASH);
+            let previous = EventHash(previous.try_into().ok()?);
+            let hash = EventHash(hash.try_into().ok()?);
+            Some(Frame { flags: *flags, chain: Some((previous, hash)), body })
+        }
+        _ => None,
+    }
+}
+
+/// The record's identity as authenticated by the cipher and covered by the chain hash.
+fn identity(stored: &StoredEvent, flags: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + stored.topic.len());
+    stored.originator_id.write_identity(&mut out);
+    out.extend_from_slice(&stored.originator_version.to_le_bytes());
+    out.extend_from_slice(&(stored.topic.len() as u64).to_le_bytes());
+    out.extend_from_slice(stored.topic.as_bytes());
+    out.push(flags);
+    out
+}
+
+struct SnapshotPayload<'a, A: Aggregate>(&'a Snapshot<A>);
+
+impl<A: Aggregate + Serialize> Serialize for SnapshotPayload<'_, A> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_payload(serializer)
+    }
+}

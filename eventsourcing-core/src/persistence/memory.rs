@@ -1,0 +1,164 @@
+//! The in-memory store: the default, for tests and for applications that need no
+//! durability. Each [`InMemoryRecorder`] is a separate store.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::watch;
+
+use super::error::PersistenceError;
+use super::recorder::{
+    AggregateRecorder, ApplicationRecorder, ProcessRecorder, Result, Subscription, TrackingRecorder,
+};
+use super::stored::{EventQuery, Notification, NotificationQuery, OriginatorId, StoredEvent, Tracking};
+use super::subscription::follow;
+
+/// Events, notifications and tracking positions held in memory.
+///
+/// Cloning gives another handle to the same store. Notification ids are contiguous from 1.
+#[derive(Clone, Debug)]
+pub struct InMemoryRecorder {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    state: Mutex<State>,
+    /// The largest notification id, sent after each commit to wake subscriptions.
+    committed: watch::Sender<u64>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Notification id `n` is at index `n - 1`.
+    events: Vec<StoredEvent>,
+    /// Positions in `events` by originator and version.
+    index: HashMap<OriginatorId, BTreeMap<u64, usize>>,
+    tracking: HashMap<String, u64>,
+}
+
+impl Default for InMemoryRecorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InMemoryRecorder {
+    /// An empty store.
+    pub fn new() -> Self {
+        InMemoryRecorder { shared: Arc::new(Shared { state: Mutex::default(), committed: watch::Sender::new(0) }) }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-written batch: every write is
+        // checked before anything is changed.
+        self.shared.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn insert(&self, events: Vec<StoredEvent>, tracking: Option<Tracking>) -> Result<Vec<u64>> {
+        let mut state = self.state();
+        if let Some(tracking) = &tracking {
+            let recorded = state.tracking.get(&tracking.application_name).copied();
+            if recorded.is_some_and(|recorded| recorded >= tracking.notification_id) {
+                return Err(PersistenceError::TrackingConflict {
+                    application_name: tracking.application_name.clone(),
+                    notification_id: tracking.notification_id,
+                    recorded,
+                });
+            }
+        }
+        let mut batch = HashSet::with_capacity(events.len());
+        for event in &events {
+            let taken =
+                state.index.get(&event.originator_id).is_some_and(|v| v.contains_key(&event.originator_version));
+            if taken || !batch.insert((&event.originator_id, event.originator_version)) {
+                return Err(PersistenceError::Conflict {
+                    originator_id: event.originator_id.clone(),
+                    originator_version: event.originator_version,
+                });
+            }
+        }
+        let mut ids = Vec::with_capacity(events.len());
+        for event in events {
+            let position = state.events.len();
+            state.index.entry(event.originator_id.clone()).or_default().insert(event.originator_version, position);
+            state.events.push(event);
+            ids.push(position as u64 + 1);
+        }
+        if let Some(tracking) = tracking {
+            state.tracking.insert(tracking.application_name, tracking.notification_id);
+        }
+        let max = state.events.len() as u64;
+        drop(state);
+        if !ids.is_empty() {
+            self.shared.committed.send_replace(max);
+        }
+        Ok(ids)
+    }
+}
+
+impl AggregateRecorder for InMemoryRecorder {
+    async fn insert_events(&self, events: Vec<StoredEvent>) -> Result<Vec<u64>> {
+        self.insert(events, None)
+    }
+
+    async fn select_events(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<Vec<StoredEvent>> {
+        let state = self.state();
+        let Some(versions) = state.index.get(originator_id) else { return Ok(Vec::new()) };
+        let lower = query.gt.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        let upper = query.lte.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Included);
+        if matches!((query.gt, query.lte), (Some(gt), Some(lte)) if gt >= lte) {
+            return Ok(Vec::new());
+        }
+        let range = versions.range((lower, upper)).map(|(_, &position)| state.events[position].clone());
+        let limit = query.limit.unwrap_or(usize::MAX);
+        Ok(if query.desc { range.rev().take(limit).collect() } else { range.take(limit).collect() })
+    }
+}
+
+impl ApplicationRecorder for InMemoryRecorder {
+    async fn select_notifications(&self, query: NotificationQuery) -> Result<Vec<Notification>> {
+        let state = self.state();
+        let first = usize::try_from(query.first_id() - 1).unwrap_or(usize::MAX);
+        Ok(state
+            .events
+            .iter()
+            .enumerate()
+            .skip(first)
+            .map(|(position, event)| (position as u64 + 1, event))
+            .take_while(|(id, _)| query.stop.is_none_or(|stop| *id <= stop))
+            .filter(|(id, event)| query.matches(*id, &event.topic))
+            .take(query.limit)
+            .map(|(id, event)| Notification { id, event: event.clone() })
+            .collect())
+    }
+
+    async fn max_notification_id(&self) -> Result<Option<u64>> {
+        let len = self.state().events.len() as u64;
+        Ok((len > 0).then_some(len))
+    }
+
+    async fn subscribe(&self, gt: Option<u64>, topics: Vec<String>) -> Result<Subscription> {
+        Ok(follow(self.clone(), gt, topics, self.shared.committed.subscribe(), None))
+    }
+}
+
+impl TrackingRecorder for InMemoryRecorder {
+    async fn insert_tracking(&self, tracking: Tracking) -> Result<()> {
+        self.insert(Vec::new(), Some(tracking)).map(drop)
+    }
+
+    async fn max_tracking_id(&self, application_name: &str) -> Result<Option<u64>> {
+        Ok(self.state().tracking.get(application_name).copied())
+    }
+}
+
+impl ProcessRecorder for InMemoryRecorder {
+    async fn insert_events_with_tracking(
+        &self,
+        events: Vec<StoredEvent>,
+        tracking: Option<Tracking>,
+    ) -> Result<Vec<u64>> {
+        self.insert(events, tracking)
+    }
+}

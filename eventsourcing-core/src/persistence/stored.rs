@@ -1,0 +1,220 @@
+use std::fmt;
+
+use uuid::Uuid;
+
+/// The id of the aggregate (or log) a stored event belongs to: a UUID or a text id.
+///
+/// Stores keep UUIDs in their native form (a `uuid` column in PostgreSQL, 32 hex digits in
+/// SQLite) and text ids as given.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OriginatorId {
+    /// A UUID id.
+    Uuid(Uuid),
+    /// A text id.
+    Text(String),
+}
+
+impl fmt::Display for OriginatorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OriginatorId::Uuid(id) => id.fmt(f),
+            OriginatorId::Text(id) => f.write_str(id),
+        }
+    }
+}
+
+impl From<Uuid> for OriginatorId {
+    fn from(id: Uuid) -> Self {
+        OriginatorId::Uuid(id)
+    }
+}
+
+impl From<String> for OriginatorId {
+    fn from(id: String) -> Self {
+        OriginatorId::Text(id)
+    }
+}
+
+impl From<&str> for OriginatorId {
+    fn from(id: &str) -> Self {
+        OriginatorId::Text(id.to_owned())
+    }
+}
+
+impl OriginatorId {
+    /// The id's bytes as hashed and authenticated: the 16 UUID bytes or the UTF-8 text,
+    /// after a tag byte so that a text id never collides with a UUID.
+    pub(crate) fn write_identity(&self, out: &mut Vec<u8>) {
+        match self {
+            OriginatorId::Uuid(id) => {
+                out.push(0);
+                out.extend_from_slice(id.as_bytes());
+            }
+            OriginatorId::Text(id) => {
+                out.push(1);
+                out.extend_from_slice(&(id.len() as u64).to_le_bytes());
+                out.extend_from_slice(id.as_bytes());
+            }
+        }
+    }
+}
+
+/// An event as a store keeps it: whose it is, at which version, its topic, and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StoredEvent {
+    /// The aggregate the event belongs to.
+    pub originator_id: OriginatorId,
+    /// The aggregate's version after the event.
+    pub originator_version: u64,
+    /// What kind of event it is (`Aggregate.Event`, as named in `#[event("...")]`).
+    pub topic: String,
+    /// The encoded (and possibly compressed, encrypted and hash-chained) event.
+    pub state: Vec<u8>,
+}
+
+/// A stored event with its position in the application's sequence of all events.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Notification {
+    /// The notification id: increases with commit order; may have gaps.
+    pub id: u64,
+    /// The stored event.
+    pub event: StoredEvent,
+}
+
+/// How far a downstream processor has got in an upstream application's notifications.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Tracking {
+    /// The upstream application's name.
+    pub application_name: String,
+    /// The id of the last notification processed.
+    pub notification_id: u64,
+}
+
+impl Tracking {
+    /// Tracking of `notification_id` from `application_name`.
+    pub fn new(application_name: impl Into<String>, notification_id: u64) -> Self {
+        Tracking { application_name: application_name.into(), notification_id }
+    }
+}
+
+/// Which events of one aggregate to select (Python's `gt`, `lte`, `desc`, `limit`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// Only versions greater than this.
+    pub gt: Option<u64>,
+    /// Only versions less than or equal to this.
+    pub lte: Option<u64>,
+    /// Newest first.
+    pub desc: bool,
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
+impl EventQuery {
+    /// Every event, oldest first.
+    pub fn all() -> Self {
+        EventQuery::default()
+    }
+
+    /// Only versions greater than `version`.
+    #[must_use]
+    pub fn gt(mut self, version: u64) -> Self {
+        self.gt = Some(version);
+        self
+    }
+
+    /// Only versions up to and including `version`.
+    #[must_use]
+    pub fn lte(mut self, version: u64) -> Self {
+        self.lte = Some(version);
+        self
+    }
+
+    /// Newest first.
+    #[must_use]
+    pub fn desc(mut self) -> Self {
+        self.desc = true;
+        self
+    }
+
+    /// At most `limit` events.
+    #[must_use]
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Whether `version` is within the bounds (ignoring order and limit).
+    pub fn includes(&self, version: u64) -> bool {
+        self.gt.is_none_or(|gt| version > gt) && self.lte.is_none_or(|lte| version <= lte)
+    }
+}
+
+/// Which notifications to select (Python's `start`, `limit`, `stop`, `topics`,
+/// `inclusive_of_start`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationQuery {
+    /// First id (see `inclusive_of_start`); `None` means from the beginning.
+    pub start: Option<u64>,
+    /// Whether `start` itself is included (`>=`) or not (`>`).
+    pub inclusive_of_start: bool,
+    /// At most this many.
+    pub limit: usize,
+    /// Last id, inclusive.
+    pub stop: Option<u64>,
+    /// Only these topics; empty means all.
+    pub topics: Vec<String>,
+}
+
+impl NotificationQuery {
+    /// Up to `limit` notifications from id `start` (inclusive).
+    pub fn new(start: Option<u64>, limit: usize) -> Self {
+        NotificationQuery { start, inclusive_of_start: true, limit, stop: None, topics: Vec::new() }
+    }
+
+    /// Up to `limit` notifications with ids greater than `after` (all if `None`).
+    pub fn after(after: Option<u64>, limit: usize) -> Self {
+        NotificationQuery { start: after, inclusive_of_start: after.is_none(), limit, stop: None, topics: Vec::new() }
+    }
+
+    /// Only up to and including id `stop`.
+    #[must_use]
+    pub fn stop(mut self, stop: u64) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// Only these topics.
+    #[must_use]
+    pub fn topics<I, T>(mut self, topics: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.topics = topics.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether `start` is included.
+    #[must_use]
+    pub fn inclusive_of_start(mut self, inclusive: bool) -> Self {
+        self.inclusive_of_start = inclusive;
+        self
+    }
+
+    /// The smallest id the query can return.
+    pub fn first_id(&self) -> u64 {
+        match self.start {
+            None => 1,
+            Some(start) if self.inclusive_of_start => start.max(1),
+            Some(start) => start.saturating_add(1).max(1),
+        }
+    }
+
+    /// Whether `notification` matches the id bounds and topics (ignoring the limit).
+    pub fn matches(&self, id: u64, topic: &str) -> bool {
+        id >= self.first_id()
+            && self.stop.is_none_or(|stop| id <= stop)
+            && (self.topics.is_empty() || self.topics.iter().any(|t| t == topic))
+    }
+}

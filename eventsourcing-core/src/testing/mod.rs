@@ -1,0 +1,101 @@
+//! The recorder conformance kit: the properties every store must have, ported from
+//! Python `eventsourcing`'s shared recorder test cases, written once and run for every
+//! store with one macro call.
+//!
+//! ```ignore
+//! eventsourcing_core::recorder_conformance_tests!(process, || async { InMemoryRecorder::new() });
+//! ```
+//!
+//! The first argument says what the store implements: `aggregate` ([`AggregateRecorder`]),
+//! `application` ([`ApplicationRecorder`] + [`TrackingRecorder`]) or `process`
+//! ([`ProcessRecorder`]); the second makes a fresh, empty store for each test.
+//!
+//! [`AggregateRecorder`]: crate::persistence::AggregateRecorder
+//! [`ApplicationRecorder`]: crate::persistence::ApplicationRecorder
+//! [`TrackingRecorder`]: crate::persistence::TrackingRecorder
+//! [`ProcessRecorder`]: crate::persistence::ProcessRecorder
+
+mod aggregate;
+mod application;
+mod process;
+mod tracking;
+
+pub use aggregate::{insert_and_select, select_bounds_and_order, stored_bytes_round_trip};
+pub use application::{
+    concurrent_writers_with_tailing_readers, insert_and_select_notifications, non_interleaving_notification_ids,
+    subscribe_catches_up_then_follows,
+};
+pub use process::{events_and_tracking_are_atomic, tracking_only_inserts};
+pub use tracking::{insert_tracking, wait_for_tracking};
+
+use uuid::Uuid;
+
+use crate::persistence::{OriginatorId, StoredEvent};
+
+/// Runs a test body on a two-thread tokio runtime.
+///
+/// # Panics
+/// If the runtime cannot be built.
+pub fn run<F: std::future::Future<Output = ()>>(future: F) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime for the conformance test")
+        .block_on(future);
+}
+
+/// A stored event with the given identity and a small payload.
+pub fn stored(originator_id: &OriginatorId, originator_version: u64, topic: &str) -> StoredEvent {
+    StoredEvent {
+        originator_id: originator_id.clone(),
+        originator_version,
+        topic: topic.to_owned(),
+        state: format!("{{\"v\":{originator_version}}}").into_bytes(),
+    }
+}
+
+/// A new random originator id.
+pub fn new_id() -> OriginatorId {
+    OriginatorId::Uuid(Uuid::new_v4())
+}
+
+/// Expands the conformance kit into one named `#[test]` per property, for a store made
+/// by `$make` (an expression callable as `$make().await`).
+#[macro_export]
+macro_rules! recorder_conformance_tests {
+    (aggregate, $make:expr) => {
+        $crate::__conformance_tests!($make; insert_and_select, select_bounds_and_order, stored_bytes_round_trip);
+    };
+    (application, $make:expr) => {
+        $crate::recorder_conformance_tests!(aggregate, $make);
+        $crate::__conformance_tests!($make;
+            insert_and_select_notifications,
+            subscribe_catches_up_then_follows,
+            concurrent_writers_with_tailing_readers,
+            non_interleaving_notification_ids,
+            insert_tracking,
+            wait_for_tracking
+        );
+    };
+    (process, $make:expr) => {
+        $crate::recorder_conformance_tests!(application, $make);
+        $crate::__conformance_tests!($make; events_and_tracking_are_atomic, tracking_only_inserts);
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_tests {
+    ($make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::testing::run(async {
+                    let recorder = ($make)().await;
+                    $crate::testing::$name(&recorder).await;
+                });
+            }
+        )*
+    };
+}
