@@ -38,6 +38,17 @@ pub trait Aggregate: Sized {
     #[doc(hidden)]
     fn __deserialize_old_state<'de, D: Deserializer<'de>>(version: u32, deserializer: D) -> Result<Self, D::Error>;
 
+    /// Whether snapshots of this aggregate can be restored (it derives `Deserialize`).
+    #[doc(hidden)]
+    const __RESTORABLE: bool = false;
+
+    /// Deserialises the current state, if the aggregate derives `Deserialize`.
+    #[doc(hidden)]
+    fn __deserialize_state<'de, D: Deserializer<'de>>(deserializer: D) -> Option<Result<Self, D::Error>> {
+        drop(deserializer);
+        None
+    }
+
     /// The aggregate's id.
     fn id(&self) -> &Self::Id {
         &self.__meta().id

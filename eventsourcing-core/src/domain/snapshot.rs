@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 use chrono::{DateTime, Utc};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeStruct;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserializer, Serialize, Serializer};
 
 use super::aggregate::Aggregate;
 use super::hash::EventHash;
@@ -94,10 +94,7 @@ impl<A: Aggregate> Snapshot<A> {
         originator_id: A::Id,
         originator_version: u64,
         deserializer: D,
-    ) -> Result<Self, D::Error>
-    where
-        A: Deserialize<'de>,
-    {
+    ) -> Result<Self, D::Error> {
         Self::deserialize_versioned(originator_id, originator_version, deserializer)?.map_err(|version| {
             de::Error::custom(format_args!(
                 "{} state version {version} is unknown (current version is {})",
@@ -112,10 +109,7 @@ impl<A: Aggregate> Snapshot<A> {
         originator_id: A::Id,
         originator_version: u64,
         deserializer: D,
-    ) -> Result<Result<Self, u32>, D::Error>
-    where
-        A: Deserialize<'de>,
-    {
+    ) -> Result<Result<Self, u32>, D::Error> {
         let parts = deserializer.deserialize_struct("Snapshot", FIELDS, PayloadVisitor::<A>(PhantomData))?;
         let mut state = match parts.state {
             Ok(state) => state,
@@ -144,11 +138,17 @@ impl<A: Aggregate> Snapshot<A> {
 /// and returned as `Err(version)`.
 fn deserialize_state<'de, A, D>(version: u32, deserializer: D) -> Result<Result<A, u32>, D::Error>
 where
-    A: Aggregate + Deserialize<'de>,
+    A: Aggregate,
     D: Deserializer<'de>,
 {
     if version == A::STATE_VERSION {
-        A::deserialize(deserializer).map(Ok)
+        match A::__deserialize_state(deserializer) {
+            Some(state) => state.map(Ok),
+            None => Err(de::Error::custom(format_args!(
+                "snapshots of {} cannot be restored: derive Deserialize on it (below `#[aggregate]`)",
+                A::NAME
+            ))),
+        }
     } else if version > A::STATE_VERSION || version == 0 {
         // The state is the last field: a format that cannot skip values leaves it unread.
         if deserializer.is_human_readable() {
@@ -175,7 +175,7 @@ struct StateSeed<A> {
     marker: PhantomData<A>,
 }
 
-impl<'de, A: Aggregate + Deserialize<'de>> DeserializeSeed<'de> for StateSeed<A> {
+impl<'de, A: Aggregate> DeserializeSeed<'de> for StateSeed<A> {
     type Value = Result<A, u32>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserialize_state(self.version, deserializer)
@@ -184,7 +184,7 @@ impl<'de, A: Aggregate + Deserialize<'de>> DeserializeSeed<'de> for StateSeed<A>
 
 struct PayloadVisitor<A>(PhantomData<A>);
 
-impl<'de, A: Aggregate + Deserialize<'de>> Visitor<'de> for PayloadVisitor<A> {
+impl<'de, A: Aggregate> Visitor<'de> for PayloadVisitor<A> {
     type Value = Parts<A>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

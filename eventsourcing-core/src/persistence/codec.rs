@@ -127,7 +127,7 @@ impl Codec {
     /// # Errors
     /// [`CodecError::UnknownVersion`] for a state version newer than the aggregate's, or
     /// [`CodecError::Decode`] if the bytes do not hold a snapshot of `A`.
-    pub fn decode_snapshot<A: Aggregate + DeserializeOwned>(
+    pub fn decode_snapshot<A: Aggregate>(
         self,
         originator_id: A::Id,
         originator_version: u64,
@@ -220,7 +220,7 @@ struct SnapshotSeed<A: Aggregate> {
     marker: PhantomData<A>,
 }
 
-impl<'de, A: Aggregate + DeserializeOwned> DeserializeSeed<'de> for SnapshotSeed<A> {
+impl<'de, A: Aggregate> DeserializeSeed<'de> for SnapshotSeed<A> {
     type Value = Result<Snapshot<A>, u32>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         Snapshot::deserialize_versioned(self.originator_id, self.originator_version, deserializer)

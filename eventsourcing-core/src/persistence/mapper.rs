@@ -8,7 +8,6 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use thiserror::Error;
 
 use super::cipher::{Cipher, DecryptError};
@@ -541,10 +540,7 @@ impl Mapper {
     ///
     /// # Errors
     /// A [`MapperError`] naming the record.
-    pub fn decode_snapshot<A: Aggregate + DeserializeOwned>(
-        &self,
-        stored: &StoredEvent,
-    ) -> Result<Snapshot<A>, MapperError> {
+    pub fn decode_snapshot<A: Aggregate>(&self, stored: &StoredEvent) -> Result<Snapshot<A>, MapperError> {
         let record = || RecordId::of(stored);
         if stored.topic != A::NAME {
             return Err(MapperError::UnknownTopic { record: record(), aggregate: A::NAME });

@@ -62,6 +62,17 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
         &deserializer,
         &|value| quote!(::core::result::Result::Ok(#value)),
     );
+    let restorable = deserializes.then(|| {
+        quote! {
+            const __RESTORABLE: bool = true;
+
+            fn __deserialize_state<'de, __EsD: #krate::__private::serde::Deserializer<'de>>(
+                #deserializer: __EsD,
+            ) -> ::core::option::Option<::core::result::Result<Self, __EsD::Error>> {
+                ::core::option::Option::Some(<Self as #krate::__private::serde::Deserialize>::deserialize(#deserializer))
+            }
+        }
+    });
 
     quote! {
         #item
@@ -92,6 +103,8 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
                     _ => ::core::result::Result::Err(#krate::__private::unknown_version(#name, __es_version, #state_version)),
                 }
             }
+
+            #restorable
         }
     }
 }
