@@ -1,14 +1,14 @@
-//! The dog school of Python eventsourcing's README, in Rust: dogs are registered, learn
-//! tricks, and are rebuilt from their recorded events and from a snapshot.
+//! The dog school of Python eventsourcing's README, in Rust: an application that
+//! registers dogs and teaches them tricks, on the store the environment names (in memory
+//! unless `PERSISTENCE_MODULE` says otherwise).
 //!
 //! Run it with `cargo run --example dog_school`.
 
-use eventsourcing::persistence::Codec;
 use eventsourcing::prelude::*;
 
+/// A dog at the school.
 #[aggregate]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-/// A dog at the school.
 pub struct Dog {
     name: String,
     tricks: Vec<String>,
@@ -27,58 +27,74 @@ impl Dog {
     pub fn add_trick(&mut self, trick: &str) {
         self.tricks.push(trick.to_owned());
     }
+}
 
+/// The application: commands and a query, each one transaction.
+#[derive(Debug)]
+pub struct DogSchool {
+    app: Application,
+}
+
+/// What the school tells about a dog.
+#[derive(Debug, PartialEq)]
+pub struct DogDetails {
     /// The dog's name.
-    pub fn name(&self) -> &str {
-        &self.name
+    pub name: String,
+    /// The tricks it knows, oldest first.
+    pub tricks: Vec<String>,
+}
+
+impl DogSchool {
+    /// The school, configured from the environment (prefix `DOGSCHOOL_`).
+    pub async fn new() -> Result<Self, ApplicationError> {
+        Ok(DogSchool { app: Application::from_env("DogSchool").await? })
     }
 
-    /// The tricks the dog knows, oldest first.
-    pub fn tricks(&self) -> &[String] {
-        &self.tricks
+    /// Registers a dog and returns its id.
+    pub async fn register_dog(&self, name: &str) -> Result<Uuid, ApplicationError> {
+        let mut dog = Dog::register(name.to_owned());
+        self.app.save(&mut dog).await?;
+        Ok(*dog.id())
+    }
+
+    /// Teaches a registered dog a trick.
+    pub async fn add_trick(&self, dog_id: Uuid, trick: &str) -> Result<(), ApplicationError> {
+        let mut dog: Dog = self.app.repository().get(&dog_id).await?;
+        dog.add_trick(trick);
+        self.app.save(&mut dog).await?;
+        Ok(())
+    }
+
+    /// A dog's name and tricks.
+    pub async fn get_dog(&self, dog_id: Uuid) -> Result<DogDetails, ApplicationError> {
+        let dog: Dog = self.app.repository().get(&dog_id).await?;
+        Ok(DogDetails { name: dog.name, tricks: dog.tricks })
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut dog = Dog::register("Fido".into());
-    dog.add_trick("roll over");
-    dog.add_trick("play dead");
-    println!("{} (id {}) knows {:?}, version {}", dog.name(), dog.id(), dog.tricks(), dog.version());
+#[tokio::main]
+async fn main() -> Result<(), ApplicationError> {
+    let school = DogSchool::new().await?;
+    let dog_id = school.register_dog("Fido").await?;
+    school.add_trick(dog_id, "roll over").await?;
+    school.add_trick(dog_id, "fetch ball").await?;
 
-    // Each command recorded an event; an application would store these.
-    let events = dog.collect_events();
-    let codec = Codec::Json;
-    for event in &events {
-        let info = event.payload.info();
-        let bytes = codec.encode_event(&event.payload)?;
-        println!(
-            "  v{} {} at {}: {}",
-            event.originator_version,
-            info.name,
-            event.timestamp,
-            String::from_utf8_lossy(&bytes)
-        );
-        // What is stored decodes back to the same event.
-        assert_eq!(codec.decode_event::<DogEvent>(info.name, info.version, &bytes)?, event.payload);
+    let details = school.get_dog(dog_id).await?;
+    assert_eq!(details.name, "Fido");
+    assert_eq!(details.tricks, ["roll over", "fetch ball"]);
+    println!("{} knows {:?}", details.name, details.tricks);
+
+    // Every event is in the application's notification log, in order.
+    let notifications = school.app.notification_log().select(1, 10).await?;
+    for notification in &notifications {
+        let event = notification.event.originator_version;
+        println!("  notification {}: {} (version {event})", notification.id, notification.event.topic);
     }
+    assert!(notifications.len() >= 3);
 
-    // Replaying the events re-runs the command bodies and rebuilds the same dog.
-    let replayed = Dog::from_events(events)?;
-    assert_eq!(replayed, dog);
-    println!("replayed from events: {:?}", replayed.tricks());
-
-    // A snapshot restores the dog without its history; later events apply on top.
-    let snapshot = Snapshot::take(&dog);
-    let bytes = codec.encode_snapshot(&snapshot)?;
-    let mut restored = codec.decode_snapshot::<Dog>(*dog.id(), dog.version(), &bytes)?.restore();
-    dog.add_trick("fetch");
-    restored.apply_events(dog.collect_events())?;
-    assert_eq!(restored, dog);
-    println!(
-        "restored from a snapshot at version {}, now version {}: {:?}",
-        snapshot.originator_version,
-        restored.version(),
-        restored.tricks()
-    );
+    // The dog as it was at version 2.
+    let earlier: Dog = school.app.repository().get_at(&dog_id, 2).await?;
+    assert_eq!(earlier.tricks, ["roll over"]);
+    println!("at version 2, {} knew {:?}", earlier.name, earlier.tricks);
     Ok(())
 }

@@ -3,6 +3,12 @@
 pub use eventsourcing_core::{domain, persistence};
 pub use eventsourcing_macros::{Event, aggregate, event};
 
+/// Applications: saving, getting, snapshotting aggregates, and the notification log.
+pub mod application {
+    pub use eventsourcing_application::*;
+}
+pub use eventsourcing_application::{Application, ApplicationBuilder, ApplicationError};
+
 /// The serde crate the generated code uses, for `#[serde(crate = "eventsourcing::serde")]`.
 pub use eventsourcing_core::__private::serde;
 
@@ -11,6 +17,7 @@ pub use eventsourcing_core::__private;
 
 /// Everything an aggregate module needs: `use eventsourcing::prelude::*;`.
 pub mod prelude {
+    pub use crate::application::{Application, ApplicationError};
     pub use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent, Event, Snapshot};
     pub use crate::{aggregate, event};
     pub use eventsourcing_core::__private::chrono::{DateTime, Utc};

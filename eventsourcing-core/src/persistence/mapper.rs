@@ -340,9 +340,42 @@ impl Mapper {
         self
     }
 
+    /// Writes new records with `codec` (records are read with whichever codec wrote them).
+    #[must_use]
+    pub fn with_codec(mut self, codec: Codec) -> Self {
+        self.codec = codec;
+        self
+    }
+
+    /// Replaces or removes the compression.
+    #[must_use]
+    pub fn set_compression(mut self, compression: Option<Compression>) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// Replaces or removes the cipher.
+    #[must_use]
+    pub fn set_cipher(mut self, cipher: Option<Cipher>) -> Self {
+        self.cipher = cipher;
+        self
+    }
+
+    /// Replaces or removes the hash chain.
+    #[must_use]
+    pub fn set_hash_chain(mut self, chain: Option<HashChain>) -> Self {
+        self.chain = chain;
+        self
+    }
+
     /// The codec new records are written with.
     pub fn codec(&self) -> Codec {
         self.codec
+    }
+
+    /// Whether records are encrypted.
+    pub fn is_encrypting(&self) -> bool {
+        self.cipher.is_some()
     }
 
     /// Whether records are hash-chained.

@@ -1,0 +1,433 @@
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use eventsourcing_core::domain::{Aggregate, AggregateId, Snapshot};
+use eventsourcing_core::persistence::{
+    AggregateRecorder, ChainCursor, Cipher, Codec, Compression, DynAggregateRecorder, DynProcessRecorder, HashChain,
+    Mapper, Notification, OriginatorId, ProcessRecorder, Record, Subscription,
+};
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+
+use crate::cache::Cache;
+use crate::changes::{Changes, Prepared};
+use crate::config::{PersistenceModule, cache_from_env, mapper_from_env};
+use crate::environment::Environment;
+use crate::error::ApplicationError;
+use crate::notification_log::NotificationLog;
+use crate::repository::{Repository, load};
+use crate::store::{self, Stores};
+
+/// How many notifications a log section holds unless configured otherwise (as in Python).
+pub const DEFAULT_SECTION_SIZE: usize = 10;
+
+/// Takes a snapshot of one aggregate type (monomorphised per type by `snapshot_every`).
+type TakeSnapshot = for<'a> fn(&'a Application, &'a OriginatorId, u64) -> BoxFuture<'a, Result<(), ApplicationError>>;
+
+/// An event-sourced application: saves aggregates' events atomically, gets aggregates back
+/// at any version, snapshots them, and exposes every event in a notification log.
+///
+/// Cloning is cheap and shares the stores.
+///
+/// ```
+/// # use eventsourcing::prelude::*;
+/// # #[aggregate]
+/// # #[derive(Debug, Clone, Serialize, Deserialize)]
+/// # pub struct Dog { name: String, tricks: Vec<String> }
+/// # #[aggregate]
+/// # impl Dog {
+/// #     #[event("Registered")]
+/// #     pub fn register(name: String) -> Self { Self { name, tricks: Vec::new() } }
+/// #     #[event("TrickAdded")]
+/// #     pub fn add_trick(&mut self, trick: String) { self.tricks.push(trick); }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), ApplicationError> {
+/// let app = Application::from_env("DogSchool").await?;
+/// let mut dog = Dog::register("Fido".into());
+/// dog.add_trick("roll over".into());
+/// app.save(&mut dog).await?;
+/// let copy: Dog = app.repository().get(dog.id()).await?;
+/// assert_eq!(copy.version(), 2);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Application {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: String,
+    mapper: Mapper,
+    stores: Stores,
+    cache: Option<Cache>,
+    intervals: HashMap<&'static str, (u64, TakeSnapshot)>,
+    section_size: usize,
+}
+
+impl fmt::Debug for Application {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Application")
+            .field("name", &self.inner.name)
+            .field("mapper", &self.inner.mapper)
+            .field("stores", &self.inner.stores)
+            .field("cache", &self.inner.cache.is_some())
+            .field("section_size", &self.inner.section_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// An application configured from the process environment, with Python
+    /// `eventsourcing`'s variable names, each of which may be prefixed with the
+    /// application's name in upper case (`DOGSCHOOL_PERSISTENCE_MODULE`).
+    ///
+    /// # Errors
+    /// [`ApplicationError::Config`] naming a variable that cannot be used, or an error
+    /// opening the store.
+    pub async fn from_env(name: impl Into<String>) -> Result<Self, ApplicationError> {
+        Self::builder(name).build().await
+    }
+
+    /// A builder, to set what the environment would, and more.
+    pub fn builder(name: impl Into<String>) -> ApplicationBuilder {
+        ApplicationBuilder::new(name.into())
+    }
+
+    /// The application's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// How the application encodes records.
+    pub fn mapper(&self) -> &Mapper {
+        &self.inner.mapper
+    }
+
+    /// The store of events, notifications and tracking positions.
+    pub fn recorder(&self) -> &dyn DynProcessRecorder {
+        &*self.inner.stores.events
+    }
+
+    /// The snapshot store, if snapshotting is on.
+    pub fn snapshot_recorder(&self) -> Option<&dyn DynAggregateRecorder> {
+        self.inner.stores.snapshots.as_deref()
+    }
+
+    pub(crate) fn cache(&self) -> Option<&Cache> {
+        self.inner.cache.as_ref()
+    }
+
+    /// Gets aggregates back.
+    pub fn repository(&self) -> Repository<'_> {
+        Repository::new(self)
+    }
+
+    /// Every event of the application, in order.
+    pub fn notification_log(&self) -> NotificationLog<'_> {
+        NotificationLog::new(self, self.inner.section_size)
+    }
+
+    /// Records the pending events of one or several aggregates in one atomic write, and
+    /// returns their notification ids. Then takes the snapshots due by `snapshot_every`.
+    ///
+    /// The aggregates' pending events are taken only once the store has committed them:
+    /// on any error every aggregate is left as it was.
+    ///
+    /// # Errors
+    /// A version conflict ([`ApplicationError::is_conflict`]) when another writer recorded
+    /// one of these versions first; nothing was written. Or an encoding or store error.
+    pub async fn save(&self, mut changes: impl Changes) -> Result<Vec<u64>, ApplicationError> {
+        let mut prepared = Vec::new();
+        changes.__prepare(&self.inner.mapper, &mut prepared)?;
+        let stored = prepared.iter().flat_map(|p| p.stored.iter().cloned()).collect::<Vec<_>>();
+        let ids = if stored.is_empty() { Vec::new() } else { self.inner.stores.events.insert_events(stored).await? };
+        changes.__commit(&mut prepared.iter());
+        self.take_due_snapshots(&prepared).await;
+        Ok(ids)
+    }
+
+    /// Python's automatic snapshotting: a snapshot at each saved version that is a
+    /// multiple of the aggregate type's interval. A failure is logged, not returned: the
+    /// events are saved, and a snapshot is only a shortcut to them.
+    async fn take_due_snapshots(&self, prepared: &[Prepared]) {
+        for p in prepared {
+            let Some((interval, take)) = self.inner.intervals.get(p.aggregate) else { continue };
+            for &version in p.versions.iter().filter(|v| **v % interval == 0) {
+                if let Err(error) = take(self, &p.id, version).await {
+                    tracing::warn!(aggregate = p.aggregate, id = %p.id, version, %error, "automatic snapshot failed");
+                }
+            }
+        }
+    }
+
+    /// Discards an aggregate: records its pending events and a marker after them, after
+    /// which the repository reports it not found. Its history stays in the store and in the
+    /// notification log, and [`Repository::get_at`] still reads earlier versions.
+    ///
+    /// # Errors
+    /// As [`Application::save`].
+    pub async fn discard<A: Aggregate + Send>(&self, aggregate: &mut A) -> Result<Vec<u64>, ApplicationError> {
+        let mut prepared = Vec::new();
+        (&mut *aggregate).__prepare(&self.inner.mapper, &mut prepared)?;
+        let Some(last) = prepared.last_mut() else { return Ok(Vec::new()) };
+        let (marker, head) =
+            self.inner.mapper.encode_discard::<A>(aggregate.id(), aggregate.version() + 1, last.head)?;
+        last.stored.push(marker);
+        last.head = head;
+        let stored = last.stored.clone();
+        let ids = self.inner.stores.events.insert_events(stored).await?;
+        (&mut *aggregate).__commit(&mut prepared.iter());
+        if let Some(cache) = self.cache() {
+            cache.remove::<A>(&aggregate.id().to_originator_id());
+        }
+        Ok(ids)
+    }
+
+    /// Stores a snapshot of an aggregate as at `version` (the latest if `None`), read back
+    /// from the store. Taking the same snapshot twice is not an error.
+    ///
+    /// # Errors
+    /// [`ApplicationError::SnapshottingDisabled`] without a snapshot store, or errors
+    /// reading the aggregate or writing the snapshot.
+    pub async fn take_snapshot<A>(&self, id: &A::Id, version: Option<u64>) -> Result<(), ApplicationError>
+    where
+        A: Aggregate + Clone + Serialize + Send + Sync + 'static,
+    {
+        let Some(snapshots) = &self.inner.stores.snapshots else {
+            return Err(ApplicationError::SnapshottingDisabled);
+        };
+        let aggregate: A = load(self, id, version).await?;
+        let stored = self.inner.mapper.encode_snapshot(&Snapshot::take(&aggregate))?;
+        match snapshots.insert_events(vec![stored]).await {
+            Err(error) if error.is_conflict() => Ok(()),
+            other => other.map(drop).map_err(Into::into),
+        }
+    }
+
+    /// Notifications after `gt` (all if `None`) of the given topics (all if empty): first
+    /// those recorded, then new ones as they are committed.
+    ///
+    /// # Errors
+    /// A store error.
+    pub async fn subscribe(&self, gt: Option<u64>, topics: Vec<String>) -> Result<Subscription, ApplicationError> {
+        Ok(self.inner.stores.events.subscribe(gt, topics).await?)
+    }
+
+    /// Decodes a notification as an event of aggregate `A`, or `None` if its topic is not
+    /// one of `A`'s. The hash chain, if any, is checked for the record alone.
+    ///
+    /// # Errors
+    /// A [`MapperError`](eventsourcing_core::persistence::MapperError) if the record is
+    /// one of `A`'s but cannot be read.
+    pub fn decode<A: Aggregate>(&self, notification: &Notification) -> Result<Option<Record<A>>, ApplicationError> {
+        let topic = &notification.event.topic;
+        if !topic.strip_prefix(A::NAME).is_some_and(|rest| rest.starts_with(['.', '#'])) {
+            return Ok(None);
+        }
+        let record = self.inner.mapper.decode_event::<A>(&notification.event, &mut ChainCursor::after(None))?;
+        Ok(Some(record))
+    }
+}
+
+fn take_snapshot_of<'a, A>(
+    app: &'a Application,
+    id: &'a OriginatorId,
+    version: u64,
+) -> BoxFuture<'a, Result<(), ApplicationError>>
+where
+    A: Aggregate + Clone + Serialize + Send + Sync + 'static,
+{
+    let id = A::Id::from_originator_id(id);
+    Box::pin(async move {
+        let Some(id) = id else { return Ok(()) };
+        app.take_snapshot::<A>(&id, Some(version)).await
+    })
+}
+
+/// Builds an [`Application`]: the environment's settings (Python's names, per-application
+/// prefixes), overridden by what is set here.
+pub struct ApplicationBuilder {
+    name: String,
+    env: Environment,
+    codec: Option<Codec>,
+    compression: Option<Option<Compression>>,
+    cipher: Option<Option<Cipher>>,
+    hash_chain: Option<Option<HashChain>>,
+    snapshotting: Option<bool>,
+    intervals: HashMap<&'static str, (u64, TakeSnapshot)>,
+    cache: Option<Option<usize>>,
+    section_size: usize,
+    stores: Option<Stores>,
+}
+
+impl fmt::Debug for ApplicationBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApplicationBuilder").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl ApplicationBuilder {
+    fn new(name: String) -> Self {
+        ApplicationBuilder {
+            env: Environment::from_process(&name),
+            name,
+            codec: None,
+            compression: None,
+            cipher: None,
+            hash_chain: None,
+            snapshotting: None,
+            intervals: HashMap::new(),
+            cache: None,
+            section_size: DEFAULT_SECTION_SIZE,
+            stores: None,
+        }
+    }
+
+    /// Sets a configuration variable, over the process environment (Python's `env`
+    /// argument). Prefixed names work here too.
+    #[must_use]
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.set(key, value);
+        self
+    }
+
+    /// Ignores the process environment: only variables set with [`env`](Self::env) count.
+    #[must_use]
+    pub fn without_process_env(mut self) -> Self {
+        self.env = Environment::empty(&self.name);
+        self
+    }
+
+    /// The codec for new records (`TRANSCODER_TOPIC`).
+    #[must_use]
+    pub fn codec(mut self, codec: Codec) -> Self {
+        self.codec = Some(codec);
+        self
+    }
+
+    /// Compression of new records (`COMPRESSOR_TOPIC`); `None` for none.
+    #[must_use]
+    pub fn compression(mut self, compression: Option<Compression>) -> Self {
+        self.compression = Some(compression);
+        self
+    }
+
+    /// Encryption of records (`CIPHER_KEY`); `None` for none.
+    #[must_use]
+    pub fn cipher(mut self, cipher: Option<Cipher>) -> Self {
+        self.cipher = Some(cipher);
+        self
+    }
+
+    /// Hash chaining of records (`HASH_CHAIN`, `HASH_CHAIN_KEY`); `None` for none.
+    #[must_use]
+    pub fn hash_chain(mut self, chain: Option<HashChain>) -> Self {
+        self.hash_chain = Some(chain);
+        self
+    }
+
+    /// Whether the application has a snapshot store (`IS_SNAPSHOTTING_ENABLED`).
+    #[must_use]
+    pub fn snapshotting(mut self, enabled: bool) -> Self {
+        self.snapshotting = Some(enabled);
+        self
+    }
+
+    /// Takes a snapshot of aggregates of type `A` whenever a saved version is a multiple of
+    /// `interval` (Python's `snapshotting_intervals`); turns snapshotting on.
+    ///
+    /// # Panics
+    /// If `interval` is zero.
+    #[must_use]
+    pub fn snapshot_every<A>(mut self, interval: u64) -> Self
+    where
+        A: Aggregate + Clone + Serialize + Send + Sync + 'static,
+    {
+        assert!(interval > 0, "a snapshot interval is at least 1");
+        self.intervals.insert(A::NAME, (interval, take_snapshot_of::<A>));
+        self.snapshotting = Some(true);
+        self
+    }
+
+    /// An aggregate cache of at most `max_size` aggregates (0: unbounded), or none
+    /// (`AGGREGATE_CACHE_MAXSIZE`). Cached aggregates are fast-forwarded from the store on
+    /// every `get`, so they are never stale.
+    #[must_use]
+    pub fn cache(mut self, max_size: Option<usize>) -> Self {
+        self.cache = Some(max_size);
+        self
+    }
+
+    /// How many notifications a log section holds (default 10).
+    ///
+    /// # Panics
+    /// If `size` is zero.
+    #[must_use]
+    pub fn section_size(mut self, size: usize) -> Self {
+        assert!(size > 0, "a section holds at least one notification");
+        self.section_size = size;
+        self
+    }
+
+    /// Uses these recorders instead of the store `PERSISTENCE_MODULE` names: any
+    /// [`ProcessRecorder`] for events, and an [`AggregateRecorder`] for snapshots.
+    #[must_use]
+    pub fn recorders<E, S>(mut self, events: E, snapshots: Option<S>) -> Self
+    where
+        E: ProcessRecorder + 'static,
+        S: AggregateRecorder + 'static,
+    {
+        self.stores = Some(Stores {
+            events: Arc::new(events),
+            snapshots: snapshots.map(|s| Arc::new(s) as Arc<dyn DynAggregateRecorder>),
+        });
+        self
+    }
+
+    /// Opens the stores and builds the application.
+    ///
+    /// # Errors
+    /// [`ApplicationError::Config`] naming a variable that cannot be used, or an error
+    /// opening the store.
+    pub async fn build(self) -> Result<Application, ApplicationError> {
+        let env = &self.env;
+        let mut mapper = mapper_from_env(env)?;
+        if let Some(codec) = self.codec {
+            mapper = mapper.with_codec(codec);
+        }
+        if let Some(compression) = self.compression {
+            mapper = mapper.set_compression(compression);
+        }
+        if let Some(cipher) = self.cipher {
+            mapper = mapper.set_cipher(cipher);
+        }
+        if let Some(chain) = self.hash_chain {
+            mapper = mapper.set_hash_chain(chain);
+        }
+        let snapshotting = match self.snapshotting {
+            Some(enabled) => enabled,
+            None => env.get_bool("IS_SNAPSHOTTING_ENABLED")?.unwrap_or(false),
+        };
+        let cache_size = match self.cache {
+            Some(size) => size,
+            None => cache_from_env(env)?,
+        };
+        let stores = match self.stores {
+            Some(stores) => stores,
+            None => store::open(PersistenceModule::from_env(env)?, env, snapshotting).await?,
+        };
+        let stores = Stores { snapshots: if snapshotting { stores.snapshots } else { None }, ..stores };
+        Ok(Application {
+            inner: Arc::new(Inner {
+                name: self.name,
+                mapper,
+                stores,
+                cache: cache_size.map(Cache::new),
+                intervals: self.intervals,
+                section_size: self.section_size,
+            }),
+        })
+    }
+}

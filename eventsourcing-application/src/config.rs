@@ -1,0 +1,220 @@
+//! Reading an application's settings, with Python `eventsourcing`'s variable names.
+
+use base64::Engine;
+use eventsourcing_core::persistence::{Cipher, CipherKeyError, Codec, Compression, HashChain, Mapper};
+
+use crate::environment::Environment;
+use crate::error::ConfigError;
+
+/// Which store an application uses (`PERSISTENCE_MODULE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PersistenceModule {
+    /// In memory (the default): `memory`, `popo` or `eventsourcing.popo`.
+    Memory,
+    /// SQLite: `sqlite` or `eventsourcing.sqlite`.
+    Sqlite,
+    /// PostgreSQL: `postgres` or `eventsourcing.postgres`.
+    Postgres,
+}
+
+impl PersistenceModule {
+    /// Reads `PERSISTENCE_MODULE` (or the legacy `INFRASTRUCTURE_FACTORY` / `FACTORY_TOPIC`).
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] for an unknown store.
+    pub fn from_env(env: &Environment) -> Result<Self, ConfigError> {
+        let found = ["PERSISTENCE_MODULE", "INFRASTRUCTURE_FACTORY", "FACTORY_TOPIC"]
+            .into_iter()
+            .find_map(|key| env.lookup(key));
+        let Some((variable, value)) = found else { return Ok(PersistenceModule::Memory) };
+        match value.trim().to_ascii_lowercase().as_str() {
+            "" | "memory" | "popo" | "eventsourcing.popo" => Ok(PersistenceModule::Memory),
+            "sqlite" | "eventsourcing.sqlite" => Ok(PersistenceModule::Sqlite),
+            "postgres" | "postgresql" | "eventsourcing.postgres" => Ok(PersistenceModule::Postgres),
+            _ => Err(ConfigError::Invalid {
+                variable,
+                value: value.to_owned(),
+                expected: "memory, sqlite or postgres".into(),
+            }),
+        }
+    }
+}
+
+/// How stored records are encoded, compressed, encrypted and chained, read from
+/// `TRANSCODER_TOPIC`, `COMPRESSOR_TOPIC`, `CIPHER_TOPIC`, `CIPHER_KEY`, `HASH_CHAIN` and
+/// `HASH_CHAIN_KEY`.
+///
+/// # Errors
+/// A [`ConfigError`] naming the variable with a value that cannot be used.
+pub fn mapper_from_env(env: &Environment) -> Result<Mapper, ConfigError> {
+    let codec = match env.lookup("TRANSCODER_TOPIC") {
+        None => Codec::Json,
+        Some((variable, value)) => match value.trim().to_ascii_lowercase().as_str() {
+            "" | "json" | "eventsourcing.persistence:jsontranscoder" => Codec::Json,
+            "bincode" => Codec::Bincode,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    variable,
+                    value: value.to_owned(),
+                    expected: "json or bincode".into(),
+                });
+            }
+        },
+    };
+    let mut mapper = Mapper::new(codec);
+    if let Some((variable, value)) = env.lookup("COMPRESSOR_TOPIC") {
+        let text = value.trim().to_ascii_lowercase();
+        let invalid = || ConfigError::Invalid {
+            variable: variable.clone(),
+            value: value.to_owned(),
+            expected: "zstd, or zstd:LEVEL with a level from 1 to 22".into(),
+        };
+        match text.split_once(':') {
+            _ if text.is_empty() => {}
+            None if text == "zstd" => mapper = mapper.with_compression(Compression::default()),
+            Some(("zstd", level)) => {
+                let level: i32 = level.parse().map_err(|_| invalid())?;
+                if !(1..=22).contains(&level) {
+                    return Err(invalid());
+                }
+                mapper = mapper.with_compression(Compression::Zstd { level });
+            }
+            _ => return Err(invalid()),
+        }
+    }
+    let key = env.lookup("CIPHER_KEY").filter(|(_, value)| !value.trim().is_empty());
+    if let Some((variable, value)) = env.lookup("CIPHER_TOPIC").filter(|(_, value)| !value.trim().is_empty()) {
+        let text = value.trim().to_ascii_lowercase();
+        if !matches!(text.as_str(), "xchacha20poly1305" | "xchacha20-poly1305") {
+            return Err(ConfigError::Invalid {
+                variable,
+                value: value.to_owned(),
+                expected: "xchacha20poly1305 (the only cipher; Python's AES-GCM is not supported)".into(),
+            });
+        }
+        if key.is_none() {
+            return Err(ConfigError::Missing { variable: "CIPHER_KEY".into(), reason: format!("{variable} is set") });
+        }
+    }
+    if let Some((variable, value)) = key {
+        let cipher = Cipher::from_base64(value).map_err(|error| ConfigError::Invalid {
+            variable,
+            value: "(hidden)".into(),
+            expected: match error {
+                CipherKeyError::NotBase64 => "base64 of 32 random bytes".into(),
+                other => other.to_string(),
+            },
+        })?;
+        mapper = mapper.with_cipher(cipher);
+    }
+    let chain_key = match env.lookup("HASH_CHAIN_KEY").filter(|(_, value)| !value.trim().is_empty()) {
+        None => None,
+        Some((variable, value)) => {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(value.trim()).ok();
+            let key: Option<[u8; 32]> = bytes.and_then(|b| b.as_slice().try_into().ok());
+            Some(key.ok_or_else(|| ConfigError::Invalid {
+                variable,
+                value: "(hidden)".into(),
+                expected: "base64 of 32 random bytes".into(),
+            })?)
+        }
+    };
+    match (env.get_bool("HASH_CHAIN")?, chain_key) {
+        (Some(true), key) | (None, key @ Some(_)) => {
+            mapper = mapper.with_hash_chain(key.map_or_else(HashChain::new, HashChain::keyed));
+        }
+        (Some(false) | None, _) => {}
+    }
+    Ok(mapper)
+}
+
+/// The aggregate cache size from `AGGREGATE_CACHE_MAXSIZE`: `None` for no cache, `Some(0)`
+/// for an unbounded one.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] for a value that is not a whole number, or a cache mode this
+/// library does not offer.
+pub fn cache_from_env(env: &Environment) -> Result<Option<usize>, ConfigError> {
+    if env.get_bool("AGGREGATE_CACHE_FASTFORWARD")? == Some(false) {
+        let (variable, value) = env.lookup("AGGREGATE_CACHE_FASTFORWARD").unwrap_or_default();
+        return Err(ConfigError::Invalid {
+            variable,
+            value: value.to_owned(),
+            expected: "yes: a cache without fast-forward returns stale aggregates, so it is not offered".into(),
+        });
+    }
+    if env.get_bool("AGGREGATE_CACHE_FASTFORWARD_SKIPPING")? == Some(true) {
+        let (variable, value) = env.lookup("AGGREGATE_CACHE_FASTFORWARD_SKIPPING").unwrap_or_default();
+        return Err(ConfigError::Invalid {
+            variable,
+            value: value.to_owned(),
+            expected: "no: skipping fast-forward returns stale aggregates, so it is not offered".into(),
+        });
+    }
+    // Rust hands out clones of cached aggregates, so DEEPCOPY_FROM_AGGREGATE_CACHE only
+    // needs to be well-formed.
+    env.get_bool("DEEPCOPY_FROM_AGGREGATE_CACHE")?;
+    let size: Option<i64> = env.get_parsed("AGGREGATE_CACHE_MAXSIZE", "a whole number (0 or less: unbounded)")?;
+    Ok(size.map(|size| usize::try_from(size).unwrap_or(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> Environment {
+        let mut env = Environment::empty("DogSchool");
+        for (key, value) in vars {
+            env.set(*key, *value);
+        }
+        env
+    }
+
+    #[test]
+    fn persistence_module_accepts_python_names() {
+        assert_eq!(PersistenceModule::from_env(&env(&[])).unwrap(), PersistenceModule::Memory);
+        for (value, module) in [
+            ("eventsourcing.popo", PersistenceModule::Memory),
+            ("eventsourcing.sqlite", PersistenceModule::Sqlite),
+            ("POSTGRES", PersistenceModule::Postgres),
+        ] {
+            assert_eq!(PersistenceModule::from_env(&env(&[("PERSISTENCE_MODULE", value)])).unwrap(), module);
+        }
+        let error = PersistenceModule::from_env(&env(&[("DOGSCHOOL_PERSISTENCE_MODULE", "mongo")])).unwrap_err();
+        assert!(error.to_string().contains("DOGSCHOOL_PERSISTENCE_MODULE"), "{error}");
+    }
+
+    #[test]
+    fn bad_mapper_settings_name_the_variable() {
+        for (vars, variable) in [
+            (vec![("TRANSCODER_TOPIC", "xml")], "TRANSCODER_TOPIC"),
+            (vec![("COMPRESSOR_TOPIC", "zlib")], "COMPRESSOR_TOPIC"),
+            (vec![("COMPRESSOR_TOPIC", "zstd:99")], "COMPRESSOR_TOPIC"),
+            (vec![("CIPHER_KEY", "short")], "CIPHER_KEY"),
+            (vec![("DOGSCHOOL_CIPHER_KEY", "AAAA")], "DOGSCHOOL_CIPHER_KEY"),
+            (vec![("CIPHER_TOPIC", "eventsourcing.cipher:AESCipher")], "CIPHER_TOPIC"),
+            (vec![("CIPHER_TOPIC", "xchacha20poly1305")], "CIPHER_KEY"),
+            (vec![("HASH_CHAIN", "perhaps")], "HASH_CHAIN"),
+            (vec![("HASH_CHAIN_KEY", "!!")], "HASH_CHAIN_KEY"),
+        ] {
+            let error = mapper_from_env(&env(&vars)).unwrap_err();
+            assert!(error.to_string().contains(variable), "{vars:?}: {error}");
+        }
+        let key = Cipher::generate_key().unwrap();
+        let mapper =
+            mapper_from_env(&env(&[("CIPHER_KEY", &key), ("HASH_CHAIN", "y"), ("COMPRESSOR_TOPIC", "zstd:5")]));
+        assert!(mapper.unwrap().is_chaining());
+        let error = mapper_from_env(&env(&[("CIPHER_KEY", "bm90IGEga2V5")])).unwrap_err();
+        assert!(!error.to_string().contains("bm90IGEga2V5"), "keys are not echoed: {error}");
+    }
+
+    #[test]
+    fn cache_settings() {
+        assert_eq!(cache_from_env(&env(&[])).unwrap(), None);
+        assert_eq!(cache_from_env(&env(&[("AGGREGATE_CACHE_MAXSIZE", "10")])).unwrap(), Some(10));
+        assert_eq!(cache_from_env(&env(&[("AGGREGATE_CACHE_MAXSIZE", "-1")])).unwrap(), Some(0));
+        assert!(cache_from_env(&env(&[("AGGREGATE_CACHE_MAXSIZE", "ten")])).is_err());
+        assert!(cache_from_env(&env(&[("AGGREGATE_CACHE_FASTFORWARD", "n")])).is_err());
+    }
+}

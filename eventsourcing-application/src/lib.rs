@@ -1,0 +1,27 @@
+//! The application layer of the `eventsourcing` crate: [`Application`] saves aggregates'
+//! events atomically on any store, gets aggregates back at any version (through
+//! snapshots and a cache), and exposes every event through a [`NotificationLog`].
+//!
+//! Configuration follows Python `eventsourcing`: environment variables with the same
+//! names (`PERSISTENCE_MODULE`, `CIPHER_KEY`, `IS_SNAPSHOTTING_ENABLED`, ...), each of
+//! which may be prefixed with the application's name (`DOGSCHOOL_CIPHER_KEY`), or the same
+//! settings through [`ApplicationBuilder`].
+
+mod application;
+mod cache;
+mod changes;
+pub mod config;
+mod environment;
+mod error;
+mod notification_log;
+mod repository;
+mod store;
+
+pub use application::{Application, ApplicationBuilder, DEFAULT_SECTION_SIZE};
+pub use changes::Changes;
+#[doc(hidden)]
+pub use changes::Prepared;
+pub use environment::Environment;
+pub use error::{ApplicationError, ConfigError};
+pub use notification_log::{NotificationLog, Section};
+pub use repository::Repository;

@@ -1,0 +1,114 @@
+use eventsourcing_core::persistence::{Notification, NotificationQuery};
+use futures_util::Stream;
+
+use crate::application::Application;
+use crate::error::ApplicationError;
+
+/// Every event of an application in the order it was committed, read in pages
+/// ("sections") of at most the section size (10 by default, as in Python).
+#[derive(Debug, Clone, Copy)]
+pub struct NotificationLog<'a> {
+    app: &'a Application,
+    section_size: usize,
+}
+
+/// A page of the notification log, named by the ids it holds (`"1,10"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// `"first,last"` of the notifications returned, or `None` if there are none.
+    pub id: Option<String>,
+    /// The notifications.
+    pub items: Vec<Notification>,
+    /// The id of the next section, if this one is full.
+    pub next_id: Option<String>,
+}
+
+impl<'a> NotificationLog<'a> {
+    pub(crate) fn new(app: &'a Application, section_size: usize) -> Self {
+        NotificationLog { app, section_size }
+    }
+
+    /// The number of notifications in a section.
+    pub fn section_size(&self) -> usize {
+        self.section_size
+    }
+
+    /// Up to `limit` notifications from id `start`.
+    ///
+    /// # Errors
+    /// [`ApplicationError::LimitTooLarge`] if `limit` exceeds the section size; a store
+    /// error.
+    pub async fn select(&self, start: u64, limit: usize) -> Result<Vec<Notification>, ApplicationError> {
+        self.query(NotificationQuery::new(Some(start), limit)).await
+    }
+
+    /// Notifications selected by `query` (start, limit, stop, topics, inclusiveness).
+    ///
+    /// # Errors
+    /// [`ApplicationError::LimitTooLarge`] if the limit exceeds the section size; a store
+    /// error.
+    pub async fn query(&self, query: NotificationQuery) -> Result<Vec<Notification>, ApplicationError> {
+        if query.limit > self.section_size {
+            return Err(ApplicationError::LimitTooLarge { limit: query.limit, section_size: self.section_size });
+        }
+        Ok(self.app.recorder().select_notifications(query).await?)
+    }
+
+    /// The section `"first,last"`: notifications from `first` (at least 1), at most
+    /// `last - first + 1` of them and at most the section size. Its id names what it
+    /// holds, since ids may have gaps; `next_id` is set when it is full.
+    ///
+    /// # Errors
+    /// [`ApplicationError::InvalidSectionId`] for an id that is not two numbers; a store
+    /// error.
+    pub async fn section(&self, section_id: &str) -> Result<Section, ApplicationError> {
+        let invalid = || ApplicationError::InvalidSectionId { section_id: section_id.to_owned() };
+        let (first, last) = section_id.split_once(',').ok_or_else(invalid)?;
+        let first: u64 = first.trim().parse().map_err(|_| invalid())?;
+        let last: u64 = last.trim().parse().map_err(|_| invalid())?;
+        let start = first.max(1);
+        let requested = usize::try_from((last + 1).saturating_sub(start)).unwrap_or(usize::MAX);
+        let limit = requested.min(self.section_size);
+        let items = self.query(NotificationQuery::new(Some(start), limit)).await?;
+        let id = match (items.first(), items.last()) {
+            (Some(first), Some(last)) => Some(format!("{},{}", first.id, last.id)),
+            _ => None,
+        };
+        let next_id = match items.last() {
+            Some(last) if items.len() == limit => Some(format!("{},{}", last.id + 1, last.id + limit as u64)),
+            _ => None,
+        };
+        Ok(Section { id, items, next_id })
+    }
+
+    /// The largest notification id, or `None` if nothing is recorded.
+    ///
+    /// # Errors
+    /// A store error.
+    pub async fn max_notification_id(&self) -> Result<Option<u64>, ApplicationError> {
+        Ok(self.app.recorder().max_notification_id().await?)
+    }
+
+    /// Reads the log from `start` to its current end, section by section, following each
+    /// section's `next_id` (Python's `NotificationLogReader.read`).
+    pub fn read(&self, start: u64) -> impl Stream<Item = Result<Notification, ApplicationError>> + 'a {
+        let log = *self;
+        let first = Some(format!("{},{}", start.max(1), start.max(1) + log.section_size as u64 - 1));
+        let state = (log, first, std::collections::VecDeque::new());
+        futures_util::stream::unfold(state, |(log, mut next, mut buffer)| async move {
+            loop {
+                if let Some(notification) = buffer.pop_front() {
+                    return Some((Ok(notification), (log, next, buffer)));
+                }
+                let id = next.take()?;
+                match log.section(&id).await {
+                    Ok(section) => {
+                        next = section.next_id;
+                        buffer.extend(section.items);
+                    }
+                    Err(error) => return Some((Err(error), (log, None, buffer))),
+                }
+            }
+        })
+    }
+}
