@@ -550,3 +550,103 @@ fn initial_version_can_be_zero() {
     assert_eq!(replayed.count, 1);
     assert_eq!(replayed.version(), 1);
 }
+
+// ---- Visibility, `Self` in parameters, nested event calls, conditional serde ----
+
+mod kennel {
+    use eventsourcing::prelude::*;
+
+    /// A private aggregate: its event enum must not leak it.
+    #[aggregate]
+    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+    struct Pen {
+        dogs: Vec<Uuid>,
+        cleaned: u32,
+    }
+
+    #[aggregate]
+    impl Pen {
+        #[event("Built")]
+        fn build() -> Pen {
+            Pen { dogs: Vec::new(), cleaned: 0 }
+        }
+
+        #[event("Admitted")]
+        fn admit(&mut self, dog: <Self as Aggregate>::Id) {
+            self.dogs.push(dog);
+        }
+
+        #[event("Cleaned")]
+        fn clean(&mut self) {
+            self.cleaned += 1;
+        }
+
+        /// An event whose body calls another event method: the inner call is part of it.
+        #[event("Emptied")]
+        fn empty(&mut self) {
+            self.dogs.clear();
+            self.clean();
+        }
+    }
+
+    pub(crate) fn exercise() -> (u64, usize, u32, bool) {
+        let mut pen = Pen::build();
+        pen.admit(Uuid::new_v4());
+        pen.empty();
+        let events = pen.collect_events();
+        let names: Vec<_> = events.iter().map(eventsourcing::domain::DomainEvent::name).collect();
+        assert_eq!(names, ["Built", "Admitted", "Emptied"], "the nested call records no event of its own");
+        let replayed = Pen::from_events(events).unwrap();
+        let ordered = replayed.clone() <= pen;
+        (replayed.version(), replayed.dogs.len(), replayed.cleaned, ordered && replayed == pen)
+    }
+}
+
+#[test]
+fn private_aggregates_self_types_and_nested_event_calls_work() {
+    assert_eq!(kennel::exercise(), (3, 0, 1, true));
+}
+
+mod events {
+    use eventsourcing::prelude::*;
+
+    /// An explicit event type in another module.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+    #[event(name = "Noted")]
+    pub struct Noted {
+        pub text: String,
+    }
+}
+
+#[aggregate]
+#[cfg_attr(all(), derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diary {
+    notes: Vec<String>,
+}
+
+#[aggregate]
+impl Diary {
+    #[event("Started")]
+    pub fn start() -> Result<Diary, CartError> {
+        Ok(Diary { notes: Vec::new() })
+    }
+
+    #[event(crate::events::Noted)]
+    pub fn note(&mut self, text: String) {
+        self.notes.push(text);
+    }
+}
+
+#[test]
+fn conditional_serde_derives_and_crate_paths_to_event_types_work() {
+    let mut diary = Diary::start().unwrap();
+    diary.note("hello".into());
+    assert_eq!(serde_json::to_value(&diary).unwrap(), serde_json::json!({"notes": ["hello"]}));
+    let events = diary.collect_events();
+    let bytes = eventsourcing::persistence::Codec::Json.encode_snapshot(&Snapshot::take(&diary)).unwrap();
+    let restored = eventsourcing::persistence::Codec::Json.decode_snapshot::<Diary>(*diary.id(), 2, &bytes).unwrap();
+    assert_eq!(restored.restore(), diary, "snapshots restore when Deserialize is derived under cfg_attr");
+    assert_eq!(events[1].name(), "Noted");
+    assert_eq!(Diary::from_events(events).unwrap(), diary);
+}

@@ -11,7 +11,7 @@ use futures_util::future::BoxFuture;
 use serde::Serialize;
 
 use crate::cache::Cache;
-use crate::changes::{Changes, Prepared};
+use crate::changes::{Changes, Prepared, commit_one, prepare_one};
 use crate::config::{PersistenceModule, cache_from_env, mapper_from_env};
 use crate::environment::Environment;
 use crate::error::ApplicationError;
@@ -170,7 +170,7 @@ impl Application {
     /// As [`Application::save`].
     pub async fn discard<A: Aggregate + Send>(&self, aggregate: &mut A) -> Result<Vec<u64>, ApplicationError> {
         let mut prepared = Vec::new();
-        (&mut *aggregate).__prepare(&self.inner.mapper, &mut prepared)?;
+        prepare_one(&*aggregate, &self.inner.mapper, &mut prepared)?;
         let Some(last) = prepared.last_mut() else { return Ok(Vec::new()) };
         let (marker, head) =
             self.inner.mapper.encode_discard::<A>(aggregate.id(), aggregate.version() + 1, last.head)?;
@@ -178,7 +178,7 @@ impl Application {
         last.head = head;
         let stored = last.stored.clone();
         let ids = self.inner.stores.events.insert_events(stored).await?;
-        (&mut *aggregate).__commit(&mut prepared.iter());
+        commit_one(aggregate, &mut prepared.iter());
         if let Some(cache) = self.cache() {
             cache.remove::<A>(&aggregate.id().to_originator_id());
         }
@@ -248,6 +248,8 @@ where
 
 /// Builds an [`Application`]: the environment's settings (Python's names, per-application
 /// prefixes), overridden by what is set here.
+// An outer `None` leaves a setting to the environment; `Some(None)` turns it off.
+#[allow(clippy::option_option)]
 pub struct ApplicationBuilder {
     name: String,
     env: Environment,
@@ -391,6 +393,8 @@ impl ApplicationBuilder {
     /// # Errors
     /// [`ApplicationError::Config`] naming a variable that cannot be used, or an error
     /// opening the store.
+    // Asynchronous for every store, since database stores connect when opened.
+    #[allow(clippy::unused_async)]
     pub async fn build(self) -> Result<Application, ApplicationError> {
         let env = &self.env;
         let mut mapper = mapper_from_env(env)?;
@@ -416,7 +420,7 @@ impl ApplicationBuilder {
         };
         let stores = match self.stores {
             Some(stores) => stores,
-            None => store::open(PersistenceModule::from_env(env)?, env, snapshotting).await?,
+            None => store::open(PersistenceModule::from_env(env)?, env, snapshotting)?,
         };
         let stores = Stores { snapshots: if snapshotting { stores.snapshots } else { None }, ..stores };
         Ok(Application {

@@ -31,7 +31,11 @@ pub trait Changes: Send {
     fn __commit(&mut self, prepared: &mut dyn Iterator<Item = &Prepared>);
 }
 
-fn prepare_one<A: Aggregate>(aggregate: &A, mapper: &Mapper, out: &mut Vec<Prepared>) -> Result<(), MapperError> {
+pub(crate) fn prepare_one<A: Aggregate>(
+    aggregate: &A,
+    mapper: &Mapper,
+    out: &mut Vec<Prepared>,
+) -> Result<(), MapperError> {
     let pending = aggregate.pending_events();
     let (stored, head) = mapper.encode_events::<A>(pending, aggregate.head())?;
     out.push(Prepared {
@@ -44,7 +48,7 @@ fn prepare_one<A: Aggregate>(aggregate: &A, mapper: &Mapper, out: &mut Vec<Prepa
     Ok(())
 }
 
-fn commit_one<A: Aggregate>(aggregate: &mut A, prepared: &mut dyn Iterator<Item = &Prepared>) {
+pub(crate) fn commit_one<A: Aggregate>(aggregate: &mut A, prepared: &mut dyn Iterator<Item = &Prepared>) {
     let Some(prepared) = prepared.next() else { return };
     aggregate.collect_events();
     if prepared.head.is_some() {

@@ -24,7 +24,7 @@ impl std::fmt::Debug for Stores {
 }
 
 /// Opens the store named by `module`.
-pub(crate) async fn open(
+pub(crate) fn open(
     module: PersistenceModule,
     env: &Environment,
     snapshotting: bool,

@@ -11,6 +11,31 @@ pub use crate::domain::event_internals::ApplyError;
 /// Error type of a rejected command body.
 pub type BoxError = ::std::boxed::Box<dyn ::std::error::Error + ::core::marker::Send + ::core::marker::Sync>;
 
+thread_local! {
+    static APPLYING: ::core::cell::Cell<u32> = const { ::core::cell::Cell::new(0) };
+}
+
+/// Runs a command body as the application of an event. Event methods called from inside
+/// it (directly or not) run their bodies only: their effect is part of the outer event,
+/// and replaying the outer event repeats it.
+pub fn applying<R>(body: impl FnOnce() -> R) -> R {
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            APPLYING.set(APPLYING.get().saturating_sub(1));
+        }
+    }
+    APPLYING.set(APPLYING.get().saturating_add(1));
+    let _leave = Leave;
+    body()
+}
+
+/// Whether a command body is being applied on this thread (see [`applying`]).
+#[must_use]
+pub fn is_applying() -> bool {
+    APPLYING.get() > 0
+}
+
 /// Whether two names are equal, usable in constant assertions.
 #[must_use]
 pub const fn str_eq(a: &str, b: &str) -> bool {

@@ -110,7 +110,9 @@ impl AggregateImpl {
                             for extra in more {
                                 cx.error_spanned_by(extra, "a method records one event: remove the extra `#[event]`");
                             }
-                            commands.push(Command::parse(cx, attr, method));
+                            if let Some(self_ident) = &self_ident {
+                                commands.push(Command::parse(cx, attr, method, self_ident));
+                            }
                         }
                     }
                 }
@@ -166,13 +168,20 @@ fn take_event_attrs(method: &mut ImplItemFn) -> Vec<syn::Attribute> {
 }
 
 impl Command {
-    fn parse(cx: &Ctxt, attr: &syn::Attribute, original: ImplItemFn) -> Option<Command> {
+    fn parse(cx: &Ctxt, attr: &syn::Attribute, original: ImplItemFn, self_ident: &Ident) -> Option<Command> {
         let sig = &original.sig;
         let mut ok = true;
         let mut fail = |tokens: &dyn quote::ToTokens, message: &str| {
             cx.error_spanned_by(tokens.to_token_stream(), message);
             ok = false;
         };
+        if let Some(cfg) = original.attrs.iter().find(|a| a.path().is_ident("cfg")) {
+            fail(
+                cfg,
+                "an event method cannot be conditional: the aggregate's events must be the same in every build; \
+                 put the `#[cfg]` on an ordinary method that calls it",
+            );
+        }
         if let Some(asyncness) = &sig.asyncness {
             fail(asyncness, "an event method cannot be `async`: commands only change the aggregate in memory");
         }
@@ -207,7 +216,7 @@ impl Command {
             }
             _ => Kind::Created,
         };
-        let fallible = match (kind, returns(&sig.output)) {
+        let fallible = match (kind, returns(&sig.output, self_ident)) {
             (Kind::Created, Returns::SelfType) | (Kind::Mutating, Returns::Unit) => false,
             (Kind::Created, Returns::ResultOfSelf) | (Kind::Mutating, Returns::ResultOfUnit) => true,
             (Kind::Created, _) => {
@@ -228,7 +237,7 @@ impl Command {
             }
         };
         let params = sig.inputs.iter().filter_map(|input| match input {
-            FnArg::Typed(typed) => Param::parse(cx, kind, typed),
+            FnArg::Typed(typed) => Param::parse(cx, kind, typed, self_ident),
             FnArg::Receiver(receiver) => {
                 if kind == Kind::Created {
                     cx.error_spanned_by(receiver, "`self` must come first");
@@ -252,14 +261,18 @@ enum Returns {
     Other,
 }
 
-fn returns(output: &ReturnType) -> Returns {
+fn is_self(path: &syn::TypePath, self_ident: &Ident) -> bool {
+    path.qself.is_none() && (path.path.is_ident("Self") || path.path.is_ident(self_ident))
+}
+
+fn returns(output: &ReturnType, self_ident: &Ident) -> Returns {
     let ty = match output {
         ReturnType::Default => return Returns::Unit,
         ReturnType::Type(_, ty) => &**ty,
     };
     match ty {
         Type::Tuple(t) if t.elems.is_empty() => Returns::Unit,
-        Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self") => Returns::SelfType,
+        Type::Path(p) if is_self(p, self_ident) => Returns::SelfType,
         Type::Path(p) if p.qself.is_none() => {
             let Some(last) = p.path.segments.last() else { return Returns::Other };
             if last.ident != "Result" {
@@ -268,9 +281,7 @@ fn returns(output: &ReturnType) -> Returns {
             let PathArguments::AngleBracketed(args) = &last.arguments else { return Returns::Other };
             match args.args.first() {
                 Some(GenericArgument::Type(Type::Tuple(t))) if t.elems.is_empty() => Returns::ResultOfUnit,
-                Some(GenericArgument::Type(Type::Path(p))) if p.qself.is_none() && p.path.is_ident("Self") => {
-                    Returns::ResultOfSelf
-                }
+                Some(GenericArgument::Type(Type::Path(p))) if is_self(p, self_ident) => Returns::ResultOfSelf,
                 _ => Returns::Other,
             }
         }
@@ -283,6 +294,13 @@ impl EventDef {
         match EventAttr::parse(cx, attr) {
             EventAttr::Inferred => {
                 let name = pascal_case(&method.unraw_string());
+                if syn::parse_str::<Ident>(&name).is_err() || name.starts_with("r#") {
+                    cx.error_spanned_by(
+                        method,
+                        format!("cannot take an event name from `{method}`: write one, like `#[event(\"Name\")]`"),
+                    );
+                    return None;
+                }
                 Some(EventDef {
                     variant: Ident::new(&name, method.span()),
                     source: EventSource::Generated { name, versioning: Versioning::default() },
@@ -323,7 +341,9 @@ fn event_ident(cx: &Ctxt, name: &LitStr) -> Option<Ident> {
         return None;
     }
     if let Ok(ident) = syn::parse_str::<Ident>(&value) {
-        return Some(Ident::new(&ident.to_string(), name.span()));
+        if !value.starts_with("r#") {
+            return Some(Ident::new(&ident.to_string(), name.span()));
+        }
     }
     cx.error_spanned_by(
         name,
@@ -360,7 +380,7 @@ pub(crate) fn pascal_case(name: &str) -> String {
 }
 
 impl Param {
-    fn parse(cx: &Ctxt, kind: Kind, typed: &syn::PatType) -> Option<Param> {
+    fn parse(cx: &Ctxt, kind: Kind, typed: &syn::PatType, self_ident: &Ident) -> Option<Param> {
         let Pat::Ident(pat) = &*typed.pat else {
             cx.error_spanned_by(&typed.pat, "an event parameter needs a plain name: it becomes a field of the event");
             return None;
@@ -370,7 +390,9 @@ impl Param {
             return None;
         }
         let ident = pat.ident.clone();
-        let ty = (*typed.ty).clone();
+        let mut ty = (*typed.ty).clone();
+        // In the event enum, `Self` would mean the enum: name the aggregate instead.
+        syn::visit_mut::VisitMut::visit_type_mut(&mut ReplaceSelf(self_ident), &mut ty);
         let role = if ident == "timestamp" {
             Role::Timestamp { optional: is_option(&ty) }
         } else if ident == "id" && kind == Kind::Created {
@@ -405,6 +427,21 @@ impl Param {
             }
         };
         Some(Param { ident, ty, role })
+    }
+}
+
+struct ReplaceSelf<'a>(&'a Ident);
+
+impl syn::visit_mut::VisitMut for ReplaceSelf<'_> {
+    fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
+        syn::visit_mut::visit_type_path_mut(self, path);
+        if path.qself.is_none() {
+            if let Some(first) = path.path.segments.first_mut() {
+                if first.ident == "Self" {
+                    first.ident = Ident::new(&self.0.to_string(), first.ident.span());
+                }
+            }
+        }
     }
 }
 

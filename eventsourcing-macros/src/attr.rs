@@ -28,7 +28,7 @@ impl Parse for Arg {
         if input.peek(LitStr) {
             return Ok(Arg::Name(input.parse()?));
         }
-        if input.peek(Token![crate]) {
+        if input.peek(Token![crate]) && input.peek2(Token![=]) {
             let kw: Token![crate] = input.parse()?;
             input.parse::<Token![=]>()?;
             return Ok(Arg::Keyed(Ident::new("crate", kw.span), KeyedValue::Str(input.parse()?)));
@@ -173,6 +173,14 @@ impl AggregateAttr {
                         cx.error_spanned_by(&key, "`crate` takes a path in quotes, e.g. `crate = \"::eventsourcing\"`");
                     }
                 },
+                Arg::Keyed(key, _) if ["id", "name", "initial_version", "version"].iter().any(|k| key == k) => {
+                    let expected = match key.to_string().as_str() {
+                        "id" => "a type: `id = String`",
+                        "name" => "a name in quotes: `name = \"Dog\"`",
+                        _ => "a whole number: `version = 2`",
+                    };
+                    cx.error_spanned_by(&key, format!("`{key}` takes {expected}"));
+                }
                 other => cx.error_spanned_by(
                     arg_tokens(&other),
                     "unknown `#[aggregate]` option: expected `id = Type`, `name = \"...\"`, `version = N`, \

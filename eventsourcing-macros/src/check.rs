@@ -29,7 +29,7 @@ pub(crate) fn check(cx: &Ctxt, model: &AggregateImpl) {
             cx.syn_error(syn::Error::new(
                 event.span,
                 format!(
-                    "two events use the variant `{}`: each event of an aggregate needs its own name",
+                    "two events would be the enum variant `{}`: give one of them another name (or rename the event type)",
                     event.variant
                 ),
             ));

@@ -21,7 +21,7 @@ pub trait Aggregate: Sized {
     /// The id type: [`uuid::Uuid`] by default, or `String` with `#[aggregate(id = String)]`.
     type Id: AggregateId;
     /// The event enum generated from the `#[event]` methods.
-    type Event: AggregateEvent<Aggregate = Self>;
+    type Event: AggregateEvent;
 
     /// The stable name of the aggregate type (the struct's name unless `name = "..."`).
     const NAME: &'static str;
@@ -37,6 +37,14 @@ pub trait Aggregate: Sized {
     /// Deserialises a state stored at an older `version` and upcasts it.
     #[doc(hidden)]
     fn __deserialize_old_state<'de, D: Deserializer<'de>>(version: u32, deserializer: D) -> Result<Self, D::Error>;
+
+    /// Creates the aggregate from its creation event by running the command body.
+    #[doc(hidden)]
+    fn __create(event: Self::Event, id: &Self::Id, timestamp: DateTime<Utc>) -> Result<Self, ApplyError>;
+
+    /// Applies a later event by running the command body.
+    #[doc(hidden)]
+    fn __apply(&mut self, event: Self::Event, timestamp: DateTime<Utc>) -> Result<(), ApplyError>;
 
     /// Whether snapshots of this aggregate can be restored (it derives `Deserialize`).
     #[doc(hidden)]
@@ -109,7 +117,7 @@ pub trait Aggregate: Sized {
         let first = events.next().ok_or(ReplayError::NoEvents { aggregate: Self::NAME })?;
         let event = first.payload.name();
         let (id, version, timestamp) = (first.originator_id, first.originator_version, first.timestamp);
-        let mut aggregate = match first.payload.__create(&id, timestamp) {
+        let mut aggregate = match Self::__create(first.payload, &id, timestamp) {
             Ok(aggregate) => aggregate,
             Err(ApplyError::WrongKind) => {
                 return Err(ReplayError::NotCreated { aggregate: Self::NAME, id: id.to_string(), event, version });
@@ -160,7 +168,7 @@ pub trait Aggregate: Sized {
                 version: event.originator_version,
             });
         }
-        let expected = meta.version + 1;
+        let expected = meta.version.saturating_add(1);
         if event.originator_version != expected {
             return Err(ReplayError::OriginatorVersion {
                 aggregate: Self::NAME,
@@ -171,7 +179,7 @@ pub trait Aggregate: Sized {
             });
         }
         let version = event.originator_version;
-        match event.payload.__apply(self, event.timestamp) {
+        match self.__apply(event.payload, event.timestamp) {
             Ok(()) => {
                 let meta = self.__meta_mut();
                 meta.version = version;
@@ -233,6 +241,30 @@ impl<E, Id: PartialEq> PartialEq for Meta<E, Id> {
 
 impl<E, Id: Eq> Eq for Meta<E, Id> {}
 
+impl<E, Id: PartialOrd> PartialOrd for Meta<E, Id> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        (&self.id, self.version, self.created_on, self.modified_on, self.head).partial_cmp(&(
+            &other.id,
+            other.version,
+            other.created_on,
+            other.modified_on,
+            other.head,
+        ))
+    }
+}
+
+impl<E, Id: Ord> Ord for Meta<E, Id> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.id, self.version, self.created_on, self.modified_on, self.head).cmp(&(
+            &other.id,
+            other.version,
+            other.created_on,
+            other.modified_on,
+            other.head,
+        ))
+    }
+}
+
 impl<E, Id: Hash> Hash for Meta<E, Id> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         (&self.id, self.version, self.created_on, self.modified_on, self.head).hash(state);
@@ -268,7 +300,7 @@ impl<E, Id: Clone> Meta<E, Id> {
     pub fn next_event(&self, payload: E, timestamp: Option<DateTime<Utc>>) -> DomainEvent<E, Id> {
         DomainEvent {
             originator_id: self.id.clone(),
-            originator_version: self.version + 1,
+            originator_version: self.version.saturating_add(1),
             timestamp: timestamp.unwrap_or_else(Utc::now),
             metadata: EventMetadata::new(),
             payload,

@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
-use super::aggregate::Aggregate;
 use super::error::BoxError;
 use super::metadata::EventMetadata;
 
@@ -53,8 +52,8 @@ pub struct EventInfo {
 /// enum tag (the name is stored beside them) and decode them back by name and version,
 /// running upcasters when the stored version is older than the current one.
 pub trait AggregateEvent: Debug + Clone + Send + Sync + Sized + 'static {
-    /// The aggregate these events belong to.
-    type Aggregate: Aggregate<Event = Self>;
+    /// The stable name of the aggregate these events belong to.
+    const AGGREGATE: &'static str;
 
     /// Every event of the aggregate.
     const EVENTS: &'static [EventInfo];
@@ -86,16 +85,6 @@ pub trait AggregateEvent: Debug + Clone + Send + Sync + Sized + 'static {
         version: u32,
         deserializer: D,
     ) -> Result<Self, D::Error>;
-
-    #[doc(hidden)]
-    fn __create(
-        self,
-        id: &<Self::Aggregate as Aggregate>::Id,
-        timestamp: DateTime<Utc>,
-    ) -> Result<Self::Aggregate, ApplyError>;
-
-    #[doc(hidden)]
-    fn __apply(self, aggregate: &mut Self::Aggregate, timestamp: DateTime<Utc>) -> Result<(), ApplyError>;
 }
 
 /// An explicit event type: a struct with `#[derive(Event)]`, used as `#[event(MyEvent)]`.

@@ -28,13 +28,11 @@ impl EventMetadata {
     /// Metadata for a new event: caused by the event being handled (see [`caused_by`]), if
     /// any.
     pub fn new() -> Self {
-        match CAUSE.get() {
-            Some(cause) => Self::caused_by(&cause),
-            None => {
-                let event_id = Uuid::new_v4();
-                EventMetadata { event_id, correlation_id: event_id, causation_id: None }
-            }
+        if let Some(cause) = CAUSE.get() {
+            return Self::caused_by(&cause);
         }
+        let event_id = Uuid::new_v4();
+        EventMetadata { event_id, correlation_id: event_id, causation_id: None }
     }
 
     /// Metadata for a new event caused by `cause`.

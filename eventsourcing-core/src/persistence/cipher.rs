@@ -7,7 +7,7 @@ use thiserror::Error;
 
 /// Length of the key id stored before each ciphertext.
 const KEY_ID: usize = 4;
-/// Length of an XChaCha20 nonce: 192 random bits, safe to choose at random for every record.
+/// Length of an `XChaCha20` nonce: 192 random bits, safe to choose at random for every record.
 const NONCE: usize = 24;
 
 /// Authenticated encryption of stored events with XChaCha20-Poly1305 and a 256-bit key.

@@ -104,7 +104,7 @@ impl Codec {
     /// [`CodecError::UnknownEvent`], [`CodecError::UnknownVersion`] or [`CodecError::Decode`].
     pub fn decode_event<E: AggregateEvent>(self, name: &str, version: u32, bytes: &[u8]) -> Result<E, CodecError> {
         let Some(info) = E::info_for(name) else {
-            return Err(CodecError::UnknownEvent { aggregate: E::Aggregate::NAME, name: name.to_owned() });
+            return Err(CodecError::UnknownEvent { aggregate: E::AGGREGATE, name: name.to_owned() });
         };
         if version == 0 || version > info.version {
             return Err(CodecError::UnknownVersion { name: name.to_owned(), version, current: info.version });

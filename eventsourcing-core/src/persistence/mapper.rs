@@ -109,12 +109,14 @@ impl fmt::Display for RecordId {
 }
 
 impl RecordId {
-    fn of(stored: &StoredEvent) -> Self {
-        RecordId {
+    // Errors carry the record boxed, to keep `Result`s small.
+    #[allow(clippy::unnecessary_box_returns)]
+    fn of(stored: &StoredEvent) -> Box<Self> {
+        Box::new(RecordId {
             originator_id: stored.originator_id.clone(),
             originator_version: stored.originator_version,
             topic: stored.topic.clone(),
-        }
+        })
     }
 }
 
@@ -160,7 +162,7 @@ pub enum MapperError {
     #[error("{record}: unknown topic for {aggregate} (is it another aggregate's event?)")]
     UnknownTopic {
         /// The record.
-        record: RecordId,
+        record: Box<RecordId>,
         /// The aggregate type being read.
         aggregate: &'static str,
     },
@@ -168,7 +170,7 @@ pub enum MapperError {
     #[error("{record}: schema version {version} cannot be read (current version is {current}; no upcaster from it)")]
     UnsupportedVersion {
         /// The record.
-        record: RecordId,
+        record: Box<RecordId>,
         /// The stored version.
         version: u32,
         /// The current version.
@@ -178,7 +180,7 @@ pub enum MapperError {
     #[error("{record}: cannot decode: {message}")]
     Undecodable {
         /// The record.
-        record: RecordId,
+        record: Box<RecordId>,
         /// The decoder's message.
         message: String,
     },
@@ -186,32 +188,32 @@ pub enum MapperError {
     #[error("{record}: encrypted with a different key")]
     WrongKey {
         /// The record.
-        record: RecordId,
+        record: Box<RecordId>,
     },
     /// The ciphertext is damaged, or was moved from another record.
     #[error("{record}: the ciphertext is damaged or belongs to another record")]
     DamagedCiphertext {
         /// The record.
-        record: RecordId,
+        record: Box<RecordId>,
     },
     /// The record is encrypted and no cipher key is configured.
     #[error("{record}: encrypted, but no cipher key is configured")]
     MissingKey {
         /// The record.
-        record: RecordId,
+        record: Box<RecordId>,
     },
     /// Encryption is on and the record is not encrypted: it was not written by this
     /// application, or was replaced.
     #[error("{record}: not encrypted, but encryption is on")]
     NotEncrypted {
         /// The record.
-        record: RecordId,
+        record: Box<RecordId>,
     },
     /// The compressed bytes do not decompress.
     #[error("{record}: cannot decompress: {message}")]
     Decompression {
         /// The record.
-        record: RecordId,
+        record: Box<RecordId>,
         /// The decompressor's message.
         message: String,
     },
@@ -219,13 +221,13 @@ pub enum MapperError {
     #[error("{record}: unknown record format")]
     UnknownFormat {
         /// The record.
-        record: RecordId,
+        record: Box<RecordId>,
     },
     /// The record breaks its aggregate's hash chain.
     #[error("{record}: broken hash chain: {reason}")]
     BrokenChain {
         /// The record.
-        record: RecordId,
+        record: Box<RecordId>,
         /// How the chain is broken.
         reason: ChainBreak,
     },
@@ -233,7 +235,7 @@ pub enum MapperError {
     #[error("{record}: cannot encode: {message}")]
     Encode {
         /// The record.
-        record: RecordId,
+        record: Box<RecordId>,
         /// The encoder's message.
         message: String,
     },

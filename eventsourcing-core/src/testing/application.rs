@@ -112,15 +112,11 @@ pub async fn subscribe_catches_up_then_follows<R: ApplicationRecorder>(recorder:
 
 /// Eight writers commit batches while two readers tail the log by "ids after the last
 /// seen": every reader sees every committed event exactly once, in ascending order.
-pub async fn concurrent_writers_with_tailing_readers<R: ApplicationRecorder + 'static>(recorder: &R)
-where
-    R: Clone,
-{
+pub async fn concurrent_writers_with_tailing_readers<R: ApplicationRecorder + Clone + 'static>(recorder: &R) {
     const WRITERS: usize = 8;
     const BATCHES: usize = 20;
     const EVENTS: u64 = 5;
     let recorder = Arc::new(recorder.clone());
-    let done = Arc::new(tokio::sync::Notify::new());
     let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
 
     let mut readers = Vec::new();
@@ -145,7 +141,7 @@ where
         }));
     }
     let mut writers = Vec::new();
-    for w in 0..WRITERS {
+    for _ in 0..WRITERS {
         let recorder = recorder.clone();
         writers.push(tokio::spawn(async move {
             let mut ids = Vec::new();
@@ -156,7 +152,6 @@ where
                 if b % 5 == 0 {
                     // Writers race for the same version of a shared aggregate: some lose.
                     batch.push(stored(&shared, (b / 5) as u64 + 1, "t"));
-                    let _ = w;
                 }
                 match recorder.insert_events(batch).await {
                     Ok(new) => ids.extend(new),
@@ -173,7 +168,6 @@ where
         }
     }
     finished.store(true, std::sync::atomic::Ordering::SeqCst);
-    done.notify_waiters();
     for reader in readers {
         let seen = reader.await.unwrap();
         let seen_set: BTreeSet<u64> = seen.iter().copied().collect();

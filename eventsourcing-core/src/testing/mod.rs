@@ -15,6 +15,9 @@
 //! [`TrackingRecorder`]: crate::persistence::TrackingRecorder
 //! [`ProcessRecorder`]: crate::persistence::ProcessRecorder
 
+// The kit's functions are tests: failing an assertion is how they report.
+#![allow(clippy::missing_panics_doc)]
+
 mod aggregate;
 mod application;
 mod process;

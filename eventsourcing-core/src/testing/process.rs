@@ -18,7 +18,7 @@ pub async fn events_and_tracking_are_atomic<R: ProcessRecorder>(recorder: &R) {
     let e2 = stored(&id, 2, "t");
     let error = recorder.insert_events_with_tracking(vec![e2.clone()], Some(Tracking::new("up", 1))).await.unwrap_err();
     assert!(matches!(error, PersistenceError::TrackingConflict { .. }), "{error:?}");
-    assert_eq!(recorder.select_events(&id, EventQuery::all()).await.unwrap(), [e1.clone()]);
+    assert_eq!(recorder.select_events(&id, EventQuery::all()).await.unwrap(), std::slice::from_ref(&e1));
     assert_eq!(recorder.select_notifications(NotificationQuery::new(None, 10)).await.unwrap().len(), 1);
 
     // Events without tracking do not move the position.

@@ -3,7 +3,7 @@
 //! records the event only if the body succeeds.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::{FnArg, Ident, ImplItem, ImplItemFn, Pat};
 
 use super::literals;
@@ -12,8 +12,8 @@ use crate::ast::{AggregateImpl, Command, EventSource, Kind, Role};
 /// The hidden method that holds a command's original body.
 pub(crate) fn body_ident(command: &Command) -> Ident {
     let name = command.original.sig.ident.to_string();
-    let name = name.strip_prefix("r#").unwrap_or(&name).trim_start_matches('_');
-    format_ident!("__es_{}", name, span = command.original.sig.ident.span())
+    let name = name.strip_prefix("r#").unwrap_or(&name);
+    format_ident!("__es_body_{}", name, span = command.original.sig.ident.span())
 }
 
 pub(crate) fn expand(krate: &TokenStream, model: AggregateImpl) -> TokenStream {
@@ -34,7 +34,9 @@ fn body_method(command: &Command) -> ImplItemFn {
     method.vis = syn::Visibility::Inherited;
     method.attrs.retain(|a| !a.path().is_ident("doc"));
     method.attrs.push(syn::parse_quote!(#[doc(hidden)]));
-    method.attrs.push(syn::parse_quote!(#[allow(clippy::needless_pass_by_value, clippy::unnecessary_wraps)]));
+    method
+        .attrs
+        .push(syn::parse_quote!(#[allow(non_snake_case, clippy::needless_pass_by_value, clippy::unnecessary_wraps)]));
     method
 }
 
@@ -66,6 +68,7 @@ fn public_method(
     });
     let timestamp = timestamp.unwrap_or_else(|| quote!(::core::option::Option::None));
     let body = body_ident(command);
+    let direct: Vec<&Ident> = command.params.iter().map(|p| &p.ident).collect();
     let args = command.params.iter().map(|p| {
         let ident = &p.ident;
         match p.role {
@@ -83,7 +86,7 @@ fn public_method(
             };
             let run = if command.fallible {
                 quote! {
-                    match Self::#body(#(#args),*) {
+                    match #private::applying(|| Self::#body(#(#args),*)) {
                         ::core::result::Result::Ok(mut __es_new) => {
                             #finish
                             ::core::result::Result::Ok(__es_new)
@@ -93,12 +96,15 @@ fn public_method(
                 }
             } else {
                 quote! {
-                    let mut __es_new = Self::#body(#(#args),*);
+                    let mut __es_new = #private::applying(|| Self::#body(#(#args),*));
                     #finish
                     __es_new
                 }
             };
             quote! {{
+                if #private::is_applying() {
+                    return Self::#body(#(#direct),*);
+                }
                 let __es_event = #private::Meta::<#event, <Self as #aggregate_trait>::Id>::created_event(
                     #id,
                     <Self as #aggregate_trait>::INITIAL_VERSION,
@@ -112,7 +118,7 @@ fn public_method(
             let record = quote!(<Self as #aggregate_trait>::__meta_mut(self).record(__es_event););
             let run = if command.fallible {
                 quote! {
-                    let __es_result = Self::#body(self, #(#args),*);
+                    let __es_result = #private::applying(|| Self::#body(self, #(#args),*));
                     if ::core::result::Result::is_ok(&__es_result) {
                         #record
                     }
@@ -120,18 +126,41 @@ fn public_method(
                 }
             } else {
                 quote! {
-                    Self::#body(self, #(#args),*);
+                    #private::applying(|| Self::#body(self, #(#args),*));
                     #record
                 }
             };
             quote! {{
+                if #private::is_applying() {
+                    return Self::#body(self, #(#direct),*);
+                }
                 let __es_event = <Self as #aggregate_trait>::__meta(self).next_event(#payload, #timestamp);
                 #run
             }}
         }
     };
-    method.block = syn::parse_quote!(#block);
+    let check = command.fallible.then(|| error_type(&command.original.sig.output)).flatten().map(|error| {
+        let span = syn::spanned::Spanned::span(error);
+        quote_spanned! {span=>
+            // The error a body returns is boxed when it rejects an event on replay.
+            let _ = |__es_error: #error| -> ::std::boxed::Box<
+                dyn ::std::error::Error + ::core::marker::Send + ::core::marker::Sync + 'static,
+            > { ::core::convert::Into::into(__es_error) };
+        }
+    });
+    method.block = syn::parse_quote!({ #check #block });
     method
+}
+
+/// The `E` of a `Result<_, E>` return type, when written out.
+fn error_type(output: &syn::ReturnType) -> Option<&syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else { return None };
+    let syn::Type::Path(path) = &**ty else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else { return None };
+    match args.args.iter().nth(1)? {
+        syn::GenericArgument::Type(error) => Some(error),
+        _ => None,
+    }
 }
 
 /// The event value built from the call's arguments (owned copies of what the body receives).

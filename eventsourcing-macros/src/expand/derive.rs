@@ -18,6 +18,14 @@ pub(crate) fn derive_event(input: TokenStream) -> TokenStream {
     if !input.generics.params.is_empty() {
         cx.error_spanned_by(&input.generics, "an event type cannot be generic: its stored form needs one shape");
     }
+    match &input.data {
+        syn::Data::Struct(data) if matches!(data.fields, syn::Fields::Named(_) | syn::Fields::Unit) => {}
+        _ => cx.error_spanned_by(
+            &input.ident,
+            "`#[derive(Event)]` needs a struct with named fields: its fields are matched by name to the \
+             parameters of the method marked `#[event(ThisType)]`",
+        ),
+    }
     if let Some(name) = &attr.name {
         if name.value().is_empty() {
             cx.error_spanned_by(name, "an event name cannot be empty");

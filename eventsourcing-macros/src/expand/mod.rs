@@ -72,7 +72,8 @@ fn aggregate_impl(attr: TokenStream, item: syn::ItemImpl) -> TokenStream {
         (Ok(()), Some(model)) => {
             let events = events::expand(&krate, &model);
             let block = commands::expand(&krate, model);
-            quote!(#events #block)
+            // The user's methods first, so that errors in them are reported first.
+            quote!(#block #events)
         }
         (result, model) => {
             // Emit the user's code and a stand-in event type, so that the errors above are

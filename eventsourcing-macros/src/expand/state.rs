@@ -2,6 +2,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
+use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Fields, Ident, ItemStruct, Token};
 
@@ -32,24 +33,11 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
     }
 
     let krate = krate(attr.krate);
-    let ident = &item.ident;
+    let ident = item.ident.clone();
     let event = format_ident!("{}Event", ident);
     let id = attr.id.map_or_else(|| quote!(#krate::__private::uuid::Uuid), |ty| quote!(#ty));
+    let deserializes = add_bookkeeping(&mut item, &krate, &event, &id);
     let field = Ident::new(FIELD, Span::call_site());
-    let (serializes, deserializes) = serde_derives(&item);
-
-    let skip = (serializes || deserializes).then(|| quote!(#[serde(skip)]));
-    if let Fields::Named(fields) = &mut item.fields {
-        fields.named.push(syn::parse_quote! {
-            #[doc(hidden)]
-            #skip
-            #field: #krate::__private::Meta<#event, #id>
-        });
-    }
-    if (serializes || deserializes) && !has_serde_crate(&item) {
-        let path = serde_path(&krate);
-        item.attrs.push(syn::parse_quote!(#[serde(crate = #path)]));
-    }
 
     let name = attr.name.map_or_else(|| ident.to_string(), |n| n.value());
     let initial_version = attr.initial_version.map_or_else(|| quote!(1), |v| quote!(#v));
@@ -62,10 +50,13 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
         &deserializer,
         &|value| quote!(::core::result::Result::Ok(#value)),
     );
-    let restorable = deserializes.then(|| {
+    let restorable = deserializes.any().then(|| {
+        let cfg = deserializes.cfg();
         quote! {
+            #cfg
             const __RESTORABLE: bool = true;
 
+            #cfg
             fn __deserialize_state<'de, __EsD: #krate::__private::serde::Deserializer<'de>>(
                 #deserializer: __EsD,
             ) -> ::core::option::Option<::core::result::Result<Self, __EsD::Error>> {
@@ -104,21 +95,120 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
                 }
             }
 
+            fn __create(
+                __es_event: #event,
+                __es_id: &#id,
+                __es_timestamp: #krate::__private::chrono::DateTime<#krate::__private::chrono::Utc>,
+            ) -> ::core::result::Result<Self, #krate::__private::ApplyError> {
+                Self::__es_replay_created(__es_event, __es_id, __es_timestamp)
+            }
+
+            fn __apply(
+                &mut self,
+                __es_event: #event,
+                __es_timestamp: #krate::__private::chrono::DateTime<#krate::__private::chrono::Utc>,
+            ) -> ::core::result::Result<(), #krate::__private::ApplyError> {
+                Self::__es_replay(self, __es_event, __es_timestamp)
+            }
+
             #restorable
         }
     }
 }
 
-/// Whether the struct derives `Serialize` and `Deserialize` (by any path).
-fn serde_derives(item: &ItemStruct) -> (bool, bool) {
-    let (mut ser, mut de) = (false, false);
-    for attr in item.attrs.iter().filter(|a| a.path().is_ident("derive")) {
-        let Ok(paths) = attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated) else { continue };
+/// Adds the hidden field, skipped by serde whenever serde is derived, and points serde at
+/// the re-exported crate. Returns when `Deserialize` is derived.
+fn add_bookkeeping(item: &mut ItemStruct, krate: &TokenStream, event: &Ident, id: &TokenStream) -> Condition {
+    let field = Ident::new(FIELD, Span::call_site());
+    let (serializes, deserializes) = serde_derives(item);
+    let uses_serde = serializes.or(&deserializes);
+    let skip = uses_serde.attribute(&quote!(serde(skip)));
+    if let Fields::Named(fields) = &mut item.fields {
+        fields.named.push(syn::parse_quote! {
+            #[doc(hidden)]
+            #skip
+            #field: #krate::__private::Meta<#event, #id>
+        });
+    }
+    if uses_serde.any() && !has_serde_crate(item) {
+        let path = serde_path(krate);
+        if let Some(attr) = uses_serde.attribute(&quote!(serde(crate = #path))) {
+            item.attrs.extend(syn::Attribute::parse_outer.parse2(attr).unwrap_or_default());
+        }
+    }
+    deserializes
+}
+
+/// When a derive applies: always, or under one of some `cfg` predicates.
+#[derive(Default)]
+pub(crate) struct Condition {
+    always: bool,
+    predicates: Vec<TokenStream>,
+}
+
+impl Condition {
+    fn any(&self) -> bool {
+        self.always || !self.predicates.is_empty()
+    }
+
+    fn or(&self, other: &Condition) -> Condition {
+        Condition {
+            always: self.always || other.always,
+            predicates: [&self.predicates[..], &other.predicates[..]].concat(),
+        }
+    }
+
+    /// `attr` as an attribute under this condition: `#[attr]` or `#[cfg_attr(any(..), attr)]`.
+    fn attribute(&self, attr: &TokenStream) -> Option<TokenStream> {
+        if self.always {
+            return Some(quote!(#[#attr]));
+        }
+        let predicates = &self.predicates;
+        (!predicates.is_empty()).then(|| quote!(#[cfg_attr(any(#(#predicates),*), #attr)]))
+    }
+
+    /// `#[cfg(..)]` for items that exist only under this condition.
+    fn cfg(&self) -> TokenStream {
+        let predicates = &self.predicates;
+        if self.always { quote!() } else { quote!(#[cfg(any(#(#predicates),*))]) }
+    }
+}
+
+/// When the struct derives `Serialize` and `Deserialize` (by any path, also in `cfg_attr`).
+fn serde_derives(item: &ItemStruct) -> (Condition, Condition) {
+    let (mut ser, mut de) = (Condition::default(), Condition::default());
+    let mut note = |paths: Punctuated<syn::Path, Token![,]>, predicate: Option<&syn::Meta>| {
         for path in paths {
-            match path.segments.last().map(|s| s.ident.to_string()).as_deref() {
-                Some("Serialize") => ser = true,
-                Some("Deserialize") => de = true,
-                _ => {}
+            let target = match path.segments.last().map(|s| s.ident.to_string()).as_deref() {
+                Some("Serialize") => &mut ser,
+                Some("Deserialize") => &mut de,
+                _ => continue,
+            };
+            match predicate {
+                None => target.always = true,
+                Some(predicate) => target.predicates.push(quote!(#predicate)),
+            }
+        }
+    };
+    for attr in &item.attrs {
+        if attr.path().is_ident("derive") {
+            if let Ok(paths) = attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated) {
+                note(paths, None);
+            }
+        } else if attr.path().is_ident("cfg_attr") {
+            let Ok(metas) = attr.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated) else {
+                continue;
+            };
+            let mut metas = metas.into_iter();
+            let Some(predicate) = metas.next() else { continue };
+            for meta in metas {
+                if let syn::Meta::List(list) = meta.clone() {
+                    if list.path.is_ident("derive") {
+                        if let Ok(paths) = list.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated) {
+                            note(paths, Some(&predicate));
+                        }
+                    }
+                }
             }
         }
     }

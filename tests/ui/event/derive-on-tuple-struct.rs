@@ -1,0 +1,6 @@
+use eventsourcing::prelude::*;
+
+#[derive(Event)]
+pub struct Renamed(String);
+
+fn main() {}

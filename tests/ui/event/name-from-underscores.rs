@@ -1,0 +1,19 @@
+use eventsourcing::prelude::*;
+
+#[aggregate]
+pub struct Dog {
+    name: String,
+}
+
+#[aggregate]
+impl Dog {
+    #[event("Registered")]
+    pub fn register(name: String) -> Self {
+        Self { name }
+    }
+
+    #[event]
+    fn __(&mut self) {}
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+use eventsourcing::prelude::*;
+
+#[aggregate]
+pub struct Dog {
+    name: String,
+}
+
+#[aggregate]
+impl Dog {
+    #[event("r#type")]
+    pub fn register(name: String) -> Self {
+        Self { name }
+    }
+}
+
+fn main() {}
