@@ -33,4 +33,6 @@ mod guide {
     struct Aggregates;
     #[doc = include_str!("../docs/src/versioning.md")]
     struct Versioning;
+    #[doc = include_str!("../docs/src/application.md")]
+    struct Applications;
 }
