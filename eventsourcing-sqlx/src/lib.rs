@@ -1,4 +1,21 @@
 //! SQLite and PostgreSQL stores for the `eventsourcing` crate, built on sqlx.
 //!
-//! The stores are not written yet: this crate reserves the name and the features
-//! (`sqlite`, `postgres`) that the facade crate forwards.
+//! Each store implements every recorder trait of `eventsourcing_core::persistence` and
+//! passes the recorder conformance kit. Table layouts follow Python `eventsourcing` 9.5,
+//! so that a database written by either library has the same tables.
+//!
+//! - [`sqlite`] (feature `sqlite`): tables `stored_events` (notification id = `rowid`),
+//!   `stored_snapshots`, `tracking`; one writer at a time; WAL for files.
+//! - [`postgres`] (feature `postgres`): tables `<name>_events`, `<name>_snapshots`,
+//!   `<name>_tracking` in a schema; notification ids in commit order; LISTEN/NOTIFY.
+
+mod error;
+mod ids;
+
+pub use ids::IdType;
+
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+#[cfg(feature = "postgres")]
+pub mod postgres;

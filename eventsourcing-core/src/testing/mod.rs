@@ -4,6 +4,7 @@
 //!
 //! ```ignore
 //! eventsourcing_core::recorder_conformance_tests!(process, || async { InMemoryRecorder::new() });
+//! eventsourcing_core::recorder_conformance_tests!(optional process, || async { connect_if_configured().await });
 //! ```
 //!
 //! The first argument says what the store implements: `aggregate` ([`AggregateRecorder`]),
@@ -65,14 +66,23 @@ pub fn new_id() -> OriginatorId {
 
 /// Expands the conformance kit into one named `#[test]` per property, for a store made
 /// by `$make` (an expression callable as `$make().await`).
+///
+/// With `optional` before the kind, `$make().await` returns an `Option`, and `None` skips
+/// each test (for stores that need a server the environment may not name).
 #[macro_export]
 macro_rules! recorder_conformance_tests {
-    (aggregate, $make:expr) => {
-        $crate::__conformance_tests!($make; insert_and_select, select_bounds_and_order, stored_bytes_round_trip);
+    (optional $kind:ident, $make:expr) => {
+        $crate::recorder_conformance_tests!(@ $kind, $make, optional);
     };
-    (application, $make:expr) => {
-        $crate::recorder_conformance_tests!(aggregate, $make);
-        $crate::__conformance_tests!($make;
+    ($kind:ident, $make:expr) => {
+        $crate::recorder_conformance_tests!(@ $kind, $make, required);
+    };
+    (@ aggregate, $make:expr, $mode:ident) => {
+        $crate::__conformance_tests!($mode, $make; insert_and_select, select_bounds_and_order, stored_bytes_round_trip);
+    };
+    (@ application, $make:expr, $mode:ident) => {
+        $crate::recorder_conformance_tests!(@ aggregate, $make, $mode);
+        $crate::__conformance_tests!($mode, $make;
             insert_and_select_notifications,
             subscribe_catches_up_then_follows,
             concurrent_writers_with_tailing_readers,
@@ -81,24 +91,30 @@ macro_rules! recorder_conformance_tests {
             wait_for_tracking
         );
     };
-    (process, $make:expr) => {
-        $crate::recorder_conformance_tests!(application, $make);
-        $crate::__conformance_tests!($make; events_and_tracking_are_atomic, tracking_only_inserts);
+    (@ process, $make:expr, $mode:ident) => {
+        $crate::recorder_conformance_tests!(@ application, $make, $mode);
+        $crate::__conformance_tests!($mode, $make; events_and_tracking_are_atomic, tracking_only_inserts);
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_tests {
-    ($make:expr; $($name:ident),* $(,)?) => {
+    ($mode:ident, $make:expr; $($name:ident),* $(,)?) => {
         $(
             #[test]
             fn $name() {
                 $crate::testing::run(async {
-                    let recorder = ($make)().await;
+                    let Some(recorder) = $crate::__conformance_tests!(@make $mode, $make) else { return };
                     $crate::testing::$name(&recorder).await;
                 });
             }
         )*
+    };
+    (@make required, $make:expr) => {
+        Some(($make)().await)
+    };
+    (@make optional, $make:expr) => {
+        ($make)().await
     };
 }

@@ -1,0 +1,54 @@
+use eventsourcing_core::persistence::{OriginatorId, PersistenceError};
+use uuid::Uuid;
+
+/// How a store keeps originator ids (Python's `ORIGINATOR_ID_TYPE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum IdType {
+    /// UUIDs: a `uuid` column in PostgreSQL, 32 hex digits in SQLite (the default).
+    #[default]
+    Uuid,
+    /// Text ids, as given (UUID ids are kept as their hyphenated text).
+    Text,
+}
+
+impl IdType {
+    /// The id as text, for SQLite and for text columns.
+    #[allow(dead_code)]
+    pub(crate) fn to_text(self, id: &OriginatorId) -> Result<String, PersistenceError> {
+        match (self, id) {
+            (IdType::Uuid, OriginatorId::Uuid(id)) => Ok(id.simple().to_string()),
+            (IdType::Uuid, OriginatorId::Text(text)) => {
+                Uuid::try_parse(text).map(|id| id.simple().to_string()).map_err(|_| text_in_uuid_store(text))
+            }
+            (IdType::Text, OriginatorId::Uuid(id)) => Ok(id.to_string()),
+            (IdType::Text, OriginatorId::Text(text)) => Ok(text.clone()),
+        }
+    }
+
+    /// The id read from text.
+    #[allow(dead_code)]
+    pub(crate) fn from_text(self, text: String) -> Result<OriginatorId, PersistenceError> {
+        match self {
+            IdType::Uuid => Uuid::try_parse(&text)
+                .map(OriginatorId::Uuid)
+                .map_err(|_| PersistenceError::Data { message: format!("stored id {text:?} is not a UUID") }),
+            IdType::Text => Ok(OriginatorId::Text(text)),
+        }
+    }
+}
+
+pub(crate) fn text_in_uuid_store(text: &str) -> PersistenceError {
+    PersistenceError::Data {
+        message: format!("the id {text:?} is not a UUID, and the store keeps UUIDs: set ORIGINATOR_ID_TYPE=text"),
+    }
+}
+
+/// A version as a database integer.
+pub(crate) fn version_to_db(version: u64) -> Result<i64, PersistenceError> {
+    i64::try_from(version).map_err(|_| PersistenceError::Data { message: format!("version {version} is too large") })
+}
+
+/// A database integer as a version or notification id.
+pub(crate) fn version_from_db(value: i64) -> Result<u64, PersistenceError> {
+    u64::try_from(value).map_err(|_| PersistenceError::Data { message: format!("negative stored number {value}") })
+}

@@ -1,0 +1,407 @@
+//! The SQLite store, with Python `eventsourcing`'s tables:
+//!
+//! ```sql
+//! CREATE TABLE IF NOT EXISTS stored_events (
+//!   originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB,
+//!   PRIMARY KEY (originator_id, originator_version));           -- rowid: notification id
+//! CREATE TABLE IF NOT EXISTS stored_snapshots (...same columns...) WITHOUT ROWID;
+//! CREATE TABLE IF NOT EXISTS tracking (
+//!   application_name TEXT, notification_id INTEGER, PRIMARY KEY (application_name)) WITHOUT ROWID;
+//! ```
+//!
+//! One connection writes at a time (`BEGIN IMMEDIATE`, behind an in-process lock), so
+//! notification ids are committed in order. File databases use WAL, so readers do not wait
+//! for the writer. Subscriptions wake at once for writes made through this library in this
+//! process, and poll for writes from elsewhere.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::time::Duration;
+
+use eventsourcing_core::persistence::{
+    AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery, OriginatorId,
+    PersistenceError, ProcessRecorder, Result, StoredEvent, Subscription, Tracking, TrackingRecorder, follow,
+};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow};
+use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
+use tokio::sync::watch;
+
+use crate::error::{is_unique_violation, map};
+use crate::ids::{IdType, version_from_db, version_to_db};
+
+const CREATE_EVENTS: &str = "CREATE TABLE IF NOT EXISTS stored_events (\
+    originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, \
+    PRIMARY KEY (originator_id, originator_version))";
+const CREATE_SNAPSHOTS: &str = "CREATE TABLE IF NOT EXISTS stored_snapshots (\
+    originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, \
+    PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID";
+const CREATE_TRACKING: &str = "CREATE TABLE IF NOT EXISTS tracking (\
+    application_name TEXT, notification_id INTEGER, PRIMARY KEY (application_name)) WITHOUT ROWID";
+const INSERT_TRACKING: &str = "INSERT INTO tracking (application_name, notification_id) VALUES (?, ?) \
+    ON CONFLICT (application_name) DO UPDATE SET notification_id = excluded.notification_id \
+    WHERE tracking.notification_id < excluded.notification_id RETURNING notification_id";
+const MAX_TRACKING: &str = "SELECT notification_id FROM tracking WHERE application_name = ?";
+const MAX_NOTIFICATION: &str = "SELECT MAX(rowid) FROM stored_events";
+
+/// Where and how to open a SQLite database.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// A file path, or `:memory:` for a database in memory shared by the store's
+    /// connections (Python's `SQLITE_DBNAME`).
+    pub dbname: String,
+    /// How long a connection waits for a lock (`SQLITE_LOCK_TIMEOUT`, default 5 s).
+    pub lock_timeout: Duration,
+    /// Whether to create the tables if they are missing (`CREATE_TABLE`, default yes).
+    pub create_tables: bool,
+    /// How ids are kept (`ORIGINATOR_ID_TYPE`, default UUIDs).
+    pub id_type: IdType,
+    /// How many connections a file database may use (`SQLITE_POOL_SIZE`, default 5).
+    pub pool_size: u32,
+    /// How often a subscription looks for writes made by other processes.
+    pub poll_interval: Duration,
+}
+
+impl SqliteOptions {
+    /// Options for `dbname` with the defaults.
+    pub fn new(dbname: impl Into<String>) -> Self {
+        SqliteOptions {
+            dbname: dbname.into(),
+            lock_timeout: Duration::from_secs(5),
+            create_tables: true,
+            id_type: IdType::Uuid,
+            pool_size: 5,
+            poll_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Commit signals shared by every store on the same database file in this process.
+static WAKERS: LazyLock<Mutex<HashMap<String, watch::Sender<u64>>>> = LazyLock::new(Mutex::default);
+
+/// A SQLite database: its events (with notifications and tracking) and its snapshots.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    pool: SqlitePool,
+    ids: IdType,
+    writer: tokio::sync::Mutex<()>,
+    committed: watch::Sender<u64>,
+    poll: Duration,
+}
+
+impl SqliteStore {
+    /// Opens (and, if asked, sets up) the database.
+    ///
+    /// # Errors
+    /// [`PersistenceError`] if the database cannot be opened or its tables created.
+    pub async fn open(options: SqliteOptions) -> Result<Self> {
+        let in_memory = matches!(options.dbname.as_str(), ":memory:" | "") || options.dbname.contains("mode=memory");
+        let connect = if options.dbname == ":memory:" || options.dbname.is_empty() {
+            SqliteConnectOptions::from_str("sqlite::memory:").map_err(map)?
+        } else if options.dbname.starts_with("file:") || options.dbname.starts_with("sqlite:") {
+            SqliteConnectOptions::from_str(&options.dbname).map_err(map)?
+        } else {
+            SqliteConnectOptions::new().filename(&options.dbname).journal_mode(SqliteJournalMode::Wal)
+        };
+        let connect = connect.create_if_missing(true).busy_timeout(options.lock_timeout);
+        // An in-memory database lives as long as one of its connections: keep exactly one,
+        // which also keeps readers and the writer from locking each other out.
+        let size = if in_memory { 1 } else { options.pool_size.max(1) };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(size)
+            .min_connections(u32::from(in_memory))
+            .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
+            .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
+            .acquire_timeout(options.lock_timeout.max(Duration::from_secs(5)))
+            .connect_with(connect)
+            .await
+            .map_err(map)?;
+        let committed = if in_memory {
+            watch::Sender::new(0)
+        } else {
+            let key = std::fs::canonicalize(&options.dbname)
+                .map_or_else(|_| options.dbname.clone(), |path| path.display().to_string());
+            let mut wakers = WAKERS.lock().unwrap_or_else(PoisonError::into_inner);
+            wakers.retain(|_, sender| sender.receiver_count() > 0 || sender.sender_count() > 1);
+            wakers.entry(key).or_insert_with(|| watch::Sender::new(0)).clone()
+        };
+        let store = SqliteStore {
+            shared: Arc::new(Shared {
+                pool,
+                ids: options.id_type,
+                writer: tokio::sync::Mutex::new(()),
+                committed,
+                poll: options.poll_interval,
+            }),
+        };
+        if options.create_tables {
+            store.create_tables().await?;
+        }
+        Ok(store)
+    }
+
+    /// Creates the tables if they are missing.
+    ///
+    /// # Errors
+    /// [`PersistenceError`] from the database.
+    pub async fn create_tables(&self) -> Result<()> {
+        let mut tx = self.shared.pool.begin().await.map_err(map)?;
+        for ddl in [CREATE_EVENTS, CREATE_SNAPSHOTS, CREATE_TRACKING] {
+            sqlx::query(ddl).execute(&mut *tx).await.map_err(map)?;
+        }
+        tx.commit().await.map_err(map)
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.shared.pool
+    }
+
+    /// The recorder of events, notifications and tracking positions.
+    pub fn events(&self) -> SqliteApplicationRecorder {
+        SqliteApplicationRecorder { store: self.clone() }
+    }
+
+    /// The recorder of snapshots.
+    pub fn snapshots(&self) -> SqliteSnapshotRecorder {
+        SqliteSnapshotRecorder { store: self.clone() }
+    }
+
+    async fn write(&self, table: Table, events: Vec<StoredEvent>, tracking: Option<Tracking>) -> Result<Vec<u64>> {
+        let ids = self.shared.ids;
+        let rows: Vec<(String, i64, StoredEvent)> = events
+            .into_iter()
+            .map(|e| Ok((ids.to_text(&e.originator_id)?, version_to_db(e.originator_version)?, e)))
+            .collect::<Result<_>>()?;
+        let _writer = self.shared.writer.lock().await;
+        let mut tx = self.shared.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map)?;
+        if let Some(tracking) = &tracking {
+            insert_tracking(&mut tx, tracking).await?;
+        }
+        let mut notification_ids = Vec::with_capacity(rows.len());
+        for (id, version, event) in &rows {
+            let result = sqlx::query(table.insert())
+                .bind(id)
+                .bind(version)
+                .bind(&event.topic)
+                .bind(&event.state)
+                .execute(&mut *tx)
+                .await;
+            match result {
+                Ok(done) if table == Table::Events => notification_ids.push(version_from_db(done.last_insert_rowid())?),
+                Ok(_) => {}
+                Err(error) if is_unique_violation(&error) => {
+                    return Err(PersistenceError::Conflict {
+                        originator_id: event.originator_id.clone(),
+                        originator_version: event.originator_version,
+                    });
+                }
+                Err(error) => return Err(map(error)),
+            }
+        }
+        tx.commit().await.map_err(map)?;
+        if let Some(&last) = notification_ids.last() {
+            self.shared.committed.send_replace(last);
+        }
+        Ok(notification_ids)
+    }
+
+    async fn select(&self, table: Table, originator_id: &OriginatorId, query: EventQuery) -> Result<Vec<StoredEvent>> {
+        let mut sql = String::from(table.select());
+        if query.gt.is_some() {
+            sql.push_str(" AND originator_version > ?");
+        }
+        if query.lte.is_some() {
+            sql.push_str(" AND originator_version <= ?");
+        }
+        sql.push_str(if query.desc { " ORDER BY originator_version DESC" } else { " ORDER BY originator_version" });
+        if query.limit.is_some() {
+            sql.push_str(" LIMIT ?");
+        }
+        // Built from the constant fragments above only.
+        let mut select = sqlx::query(AssertSqlSafe(sql)).bind(self.shared.ids.to_text(originator_id)?);
+        if let Some(gt) = query.gt {
+            select = select.bind(version_to_db(gt)?);
+        }
+        if let Some(lte) = query.lte {
+            select = select.bind(version_to_db(lte)?);
+        }
+        if let Some(limit) = query.limit {
+            select = select.bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        }
+        let rows = select.fetch_all(&self.shared.pool).await.map_err(map)?;
+        rows.into_iter().map(|row| self.stored(&row, 0)).collect()
+    }
+
+    fn stored(&self, row: &SqliteRow, offset: usize) -> Result<StoredEvent> {
+        let id: String = row.try_get(offset).map_err(map)?;
+        Ok(StoredEvent {
+            originator_id: self.shared.ids.from_text(id)?,
+            originator_version: version_from_db(row.try_get(offset + 1).map_err(map)?)?,
+            topic: row.try_get(offset + 2).map_err(map)?,
+            state: row.try_get(offset + 3).map_err(map)?,
+        })
+    }
+}
+
+async fn insert_tracking(tx: &mut Transaction<'static, Sqlite>, tracking: &Tracking) -> Result<()> {
+    let id = version_to_db(tracking.notification_id)?;
+    let advanced = sqlx::query(INSERT_TRACKING)
+        .bind(&tracking.application_name)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map)?;
+    if advanced.is_some() {
+        return Ok(());
+    }
+    let recorded: Option<i64> = sqlx::query_scalar(MAX_TRACKING)
+        .bind(&tracking.application_name)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map)?;
+    Err(PersistenceError::TrackingConflict {
+        application_name: tracking.application_name.clone(),
+        notification_id: tracking.notification_id,
+        recorded: recorded.map(version_from_db).transpose()?,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Table {
+    Events,
+    Snapshots,
+}
+
+impl Table {
+    fn insert(self) -> &'static str {
+        match self {
+            Table::Events => {
+                "INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)"
+            }
+            Table::Snapshots => {
+                "INSERT INTO stored_snapshots (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)"
+            }
+        }
+    }
+
+    fn select(self) -> &'static str {
+        match self {
+            Table::Events => {
+                "SELECT originator_id, originator_version, topic, state FROM stored_events WHERE originator_id = ?"
+            }
+            Table::Snapshots => {
+                "SELECT originator_id, originator_version, topic, state FROM stored_snapshots WHERE originator_id = ?"
+            }
+        }
+    }
+}
+
+/// Events, notifications and tracking positions in `stored_events` and `tracking`.
+#[derive(Debug, Clone)]
+pub struct SqliteApplicationRecorder {
+    store: SqliteStore,
+}
+
+/// Snapshots in `stored_snapshots`.
+#[derive(Debug, Clone)]
+pub struct SqliteSnapshotRecorder {
+    store: SqliteStore,
+}
+
+impl AggregateRecorder for SqliteSnapshotRecorder {
+    async fn insert_events(&self, events: Vec<StoredEvent>) -> Result<Vec<u64>> {
+        self.store.write(Table::Snapshots, events, None).await
+    }
+
+    async fn select_events(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<Vec<StoredEvent>> {
+        self.store.select(Table::Snapshots, originator_id, query).await
+    }
+}
+
+impl AggregateRecorder for SqliteApplicationRecorder {
+    async fn insert_events(&self, events: Vec<StoredEvent>) -> Result<Vec<u64>> {
+        self.store.write(Table::Events, events, None).await
+    }
+
+    async fn select_events(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<Vec<StoredEvent>> {
+        self.store.select(Table::Events, originator_id, query).await
+    }
+}
+
+impl ApplicationRecorder for SqliteApplicationRecorder {
+    async fn select_notifications(&self, query: NotificationQuery) -> Result<Vec<Notification>> {
+        let mut sql = String::from(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events WHERE rowid >= ?",
+        );
+        if query.stop.is_some() {
+            sql.push_str(" AND rowid <= ?");
+        }
+        if !query.topics.is_empty() {
+            sql.push_str(" AND topic IN (");
+            sql.push_str(&vec!["?"; query.topics.len()].join(", "));
+            sql.push(')');
+        }
+        sql.push_str(" ORDER BY rowid LIMIT ?");
+        // Built from constant fragments and placeholders only.
+        let mut select = sqlx::query(AssertSqlSafe(sql)).bind(version_to_db(query.first_id())?);
+        if let Some(stop) = query.stop {
+            select = select.bind(version_to_db(stop)?);
+        }
+        for topic in &query.topics {
+            select = select.bind(topic);
+        }
+        let rows = select
+            .bind(i64::try_from(query.limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.store.shared.pool)
+            .await
+            .map_err(map)?;
+        rows.iter()
+            .map(|row| {
+                let id = version_from_db(row.try_get(0).map_err(map)?)?;
+                Ok(Notification { id, event: self.store.stored(row, 1)? })
+            })
+            .collect()
+    }
+
+    async fn max_notification_id(&self) -> Result<Option<u64>> {
+        let max: Option<i64> =
+            sqlx::query_scalar(MAX_NOTIFICATION).fetch_one(&self.store.shared.pool).await.map_err(map)?;
+        max.map(version_from_db).transpose()
+    }
+
+    async fn subscribe(&self, gt: Option<u64>, topics: Vec<String>) -> Result<Subscription> {
+        let wake = self.store.shared.committed.subscribe();
+        Ok(follow(self.clone(), gt, topics, wake, Some(self.store.shared.poll)))
+    }
+}
+
+impl TrackingRecorder for SqliteApplicationRecorder {
+    async fn insert_tracking(&self, tracking: Tracking) -> Result<()> {
+        self.store.write(Table::Events, Vec::new(), Some(tracking)).await.map(drop)
+    }
+
+    async fn max_tracking_id(&self, application_name: &str) -> Result<Option<u64>> {
+        let max: Option<i64> = sqlx::query_scalar(MAX_TRACKING)
+            .bind(application_name)
+            .fetch_optional(&self.store.shared.pool)
+            .await
+            .map_err(map)?;
+        max.map(version_from_db).transpose()
+    }
+}
+
+impl ProcessRecorder for SqliteApplicationRecorder {
+    async fn insert_events_with_tracking(
+        &self,
+        events: Vec<StoredEvent>,
+        tracking: Option<Tracking>,
+    ) -> Result<Vec<u64>> {
+        self.store.write(Table::Events, events, tracking).await
+    }
+}
