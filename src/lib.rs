@@ -15,6 +15,12 @@ pub use eventsourcing_core::__private::serde;
 #[doc(hidden)]
 pub use eventsourcing_core::__private;
 
+/// The SQLite and PostgreSQL stores (features `sqlite`, `postgres`).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod sqlx {
+    pub use eventsourcing_sqlx::*;
+}
+
 /// Everything an aggregate module needs: `use eventsourcing::prelude::*;`.
 pub mod prelude {
     pub use crate::application::{Application, ApplicationError};

@@ -12,12 +12,12 @@ use serde::Serialize;
 
 use crate::cache::Cache;
 use crate::changes::{Changes, Prepared, commit_one, prepare_one};
-use crate::config::{PersistenceModule, cache_from_env, mapper_from_env};
+use crate::config::{cache_from_env, mapper_from_env};
 use crate::environment::Environment;
 use crate::error::ApplicationError;
 use crate::notification_log::NotificationLog;
 use crate::repository::{Repository, load};
-use crate::store::{self, Stores};
+use crate::store::{self, Choice, Stores};
 
 /// How many notifications a log section holds unless configured otherwise (as in Python).
 pub const DEFAULT_SECTION_SIZE: usize = 10;
@@ -261,7 +261,7 @@ pub struct ApplicationBuilder {
     intervals: HashMap<&'static str, (u64, TakeSnapshot)>,
     cache: Option<Option<usize>>,
     section_size: usize,
-    stores: Option<Stores>,
+    store: Choice,
 }
 
 impl fmt::Debug for ApplicationBuilder {
@@ -283,7 +283,7 @@ impl ApplicationBuilder {
             intervals: HashMap::new(),
             cache: None,
             section_size: DEFAULT_SECTION_SIZE,
-            stores: None,
+            store: Choice::Environment,
         }
     }
 
@@ -381,10 +381,44 @@ impl ApplicationBuilder {
         E: ProcessRecorder + 'static,
         S: AggregateRecorder + 'static,
     {
-        self.stores = Some(Stores {
+        self.store = Choice::Recorders(Stores {
             events: Arc::new(events),
             snapshots: snapshots.map(|s| Arc::new(s) as Arc<dyn DynAggregateRecorder>),
         });
+        self
+    }
+
+    /// Uses the SQLite database at `path` (or `:memory:`), whatever `PERSISTENCE_MODULE`
+    /// says; its other settings still come from the environment.
+    #[cfg(feature = "sqlite")]
+    #[must_use]
+    pub fn sqlite(mut self, path: impl Into<String>) -> Self {
+        self.store = Choice::SqlitePath(path.into());
+        self
+    }
+
+    /// Uses an existing SQLite pool.
+    #[cfg(feature = "sqlite")]
+    #[must_use]
+    pub fn sqlite_pool(mut self, pool: sqlx::SqlitePool) -> Self {
+        self.store = Choice::SqlitePool(pool);
+        self
+    }
+
+    /// Uses the PostgreSQL database at `url` (`postgres://user:password@host:port/db`);
+    /// schema and pool settings still come from the environment.
+    #[cfg(feature = "postgres")]
+    #[must_use]
+    pub fn postgres(mut self, url: impl Into<String>) -> Self {
+        self.store = Choice::PostgresUrl(url.into());
+        self
+    }
+
+    /// Uses an existing PostgreSQL pool.
+    #[cfg(feature = "postgres")]
+    #[must_use]
+    pub fn postgres_pool(mut self, pool: sqlx::PgPool) -> Self {
+        self.store = Choice::PostgresPool(pool);
         self
     }
 
@@ -393,8 +427,6 @@ impl ApplicationBuilder {
     /// # Errors
     /// [`ApplicationError::Config`] naming a variable that cannot be used, or an error
     /// opening the store.
-    // Asynchronous for every store, since database stores connect when opened.
-    #[allow(clippy::unused_async)]
     pub async fn build(self) -> Result<Application, ApplicationError> {
         let env = &self.env;
         let mut mapper = mapper_from_env(env)?;
@@ -418,10 +450,7 @@ impl ApplicationBuilder {
             Some(size) => size,
             None => cache_from_env(env)?,
         };
-        let stores = match self.stores {
-            Some(stores) => stores,
-            None => store::open(PersistenceModule::from_env(env)?, env, snapshotting)?,
-        };
+        let stores = store::open(self.store, &self.name, env, snapshotting).await?;
         let stores = Stores { snapshots: if snapshotting { stores.snapshots } else { None }, ..stores };
         Ok(Application {
             inner: Arc::new(Inner {

@@ -23,26 +23,220 @@ impl std::fmt::Debug for Stores {
     }
 }
 
-/// Opens the store named by `module`.
-pub(crate) fn open(
-    module: PersistenceModule,
+/// Which store to open, if not the one the environment names.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Choice {
+    /// `PERSISTENCE_MODULE` and its settings.
+    #[default]
+    Environment,
+    /// Given recorders.
+    Recorders(Stores),
+    /// SQLite at this path (or `:memory:`), other settings from the environment.
+    #[cfg(feature = "sqlite")]
+    SqlitePath(String),
+    /// An existing SQLite pool.
+    #[cfg(feature = "sqlite")]
+    SqlitePool(sqlx::SqlitePool),
+    /// PostgreSQL at this URL, other settings from the environment.
+    #[cfg(feature = "postgres")]
+    PostgresUrl(String),
+    /// An existing PostgreSQL pool.
+    #[cfg(feature = "postgres")]
+    PostgresPool(sqlx::PgPool),
+}
+
+/// Opens the store `choice` names.
+pub(crate) async fn open(
+    choice: Choice,
+    name: &str,
     env: &Environment,
     snapshotting: bool,
 ) -> Result<Stores, ApplicationError> {
-    match module {
-        PersistenceModule::Memory => Ok(Stores {
-            events: Arc::new(InMemoryRecorder::new()),
-            snapshots: snapshotting.then(|| Arc::new(InMemoryRecorder::new()) as Arc<dyn DynAggregateRecorder>),
-        }),
-        PersistenceModule::Sqlite => Err(not_compiled(env, "sqlite")),
-        PersistenceModule::Postgres => Err(not_compiled(env, "postgres")),
+    let _ = name;
+    match choice {
+        Choice::Recorders(stores) => Ok(stores),
+        #[cfg(feature = "sqlite")]
+        Choice::SqlitePath(path) => sqlite::open(sqlite::options(env, Some(path))?, snapshotting).await,
+        #[cfg(feature = "sqlite")]
+        Choice::SqlitePool(pool) => {
+            sqlite::with_pool(pool, sqlite::options(env, Some(String::new()))?, snapshotting).await
+        }
+        #[cfg(feature = "postgres")]
+        Choice::PostgresUrl(url) => postgres::open(postgres::options(env, name, Some(&url))?, None, snapshotting).await,
+        #[cfg(feature = "postgres")]
+        Choice::PostgresPool(pool) => {
+            postgres::open(postgres::options(env, name, Some("postgres://localhost"))?, Some(pool), snapshotting).await
+        }
+        Choice::Environment => match PersistenceModule::from_env(env)? {
+            PersistenceModule::Memory => Ok(Stores {
+                events: Arc::new(InMemoryRecorder::new()),
+                snapshots: snapshotting.then(|| Arc::new(InMemoryRecorder::new()) as Arc<dyn DynAggregateRecorder>),
+            }),
+            #[cfg(feature = "sqlite")]
+            PersistenceModule::Sqlite => sqlite::open(sqlite::options(env, None)?, snapshotting).await,
+            #[cfg(feature = "postgres")]
+            PersistenceModule::Postgres => {
+                postgres::open(postgres::options(env, name, None)?, None, snapshotting).await
+            }
+            #[allow(unreachable_patterns)]
+            module => Err(not_compiled(env, module)),
+        },
     }
 }
 
-fn not_compiled(env: &Environment, feature: &'static str) -> ApplicationError {
+fn not_compiled(env: &Environment, module: PersistenceModule) -> ApplicationError {
+    let feature = if module == PersistenceModule::Sqlite { "sqlite" } else { "postgres" };
     let (variable, value) = env.lookup("PERSISTENCE_MODULE").map_or_else(
         || ("PERSISTENCE_MODULE".to_owned(), feature.to_owned()),
         |(variable, value)| (variable, value.to_owned()),
     );
     ConfigError::StoreNotCompiled { variable, value, feature }.into()
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn id_type(env: &Environment) -> Result<eventsourcing_sqlx::IdType, ConfigError> {
+    match env.lookup("ORIGINATOR_ID_TYPE") {
+        None => Ok(eventsourcing_sqlx::IdType::Uuid),
+        Some((variable, value)) => match value.trim().to_ascii_lowercase().as_str() {
+            "" | "uuid" => Ok(eventsourcing_sqlx::IdType::Uuid),
+            "text" => Ok(eventsourcing_sqlx::IdType::Text),
+            _ => Err(ConfigError::Invalid { variable, value: value.to_owned(), expected: "uuid or text".into() }),
+        },
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn seconds(env: &Environment, key: &str, default: f64) -> Result<std::time::Duration, ConfigError> {
+    let value: f64 = env.get_parsed(key, "a number of seconds")?.unwrap_or(default);
+    std::time::Duration::try_from_secs_f64(value).map_err(|_| ConfigError::Invalid {
+        variable: env.lookup(key).map_or_else(|| key.to_owned(), |(v, _)| v),
+        value: value.to_string(),
+        expected: "a number of seconds, zero or more".into(),
+    })
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use std::sync::Arc;
+
+    use eventsourcing_core::persistence::DynAggregateRecorder;
+    use eventsourcing_sqlx::sqlite::{SqliteOptions, SqliteStore};
+
+    use super::{Stores, id_type, seconds};
+    use crate::environment::Environment;
+    use crate::error::{ApplicationError, ConfigError};
+
+    pub(super) fn options(env: &Environment, path: Option<String>) -> Result<SqliteOptions, ConfigError> {
+        let dbname = match path {
+            Some(path) => path,
+            None => env.get("SQLITE_DBNAME").map(str::to_owned).ok_or_else(|| ConfigError::Missing {
+                variable: "SQLITE_DBNAME".into(),
+                reason: "PERSISTENCE_MODULE is sqlite: give the database file, or :memory:".into(),
+            })?,
+        };
+        let mut options = SqliteOptions::new(dbname);
+        options.lock_timeout = seconds(env, "SQLITE_LOCK_TIMEOUT", 5.0)?;
+        options.create_tables = env.get_bool("CREATE_TABLE")?.unwrap_or(true);
+        options.id_type = id_type(env)?;
+        if let Some(size) = env.get_parsed("SQLITE_POOL_SIZE", "a whole number")? {
+            options.pool_size = size;
+        }
+        Ok(options)
+    }
+
+    pub(super) async fn open(options: SqliteOptions, snapshotting: bool) -> Result<Stores, ApplicationError> {
+        let store = SqliteStore::open(options).await?;
+        Ok(stores(&store, snapshotting))
+    }
+
+    pub(super) async fn with_pool(
+        pool: sqlx::SqlitePool,
+        options: SqliteOptions,
+        snapshotting: bool,
+    ) -> Result<Stores, ApplicationError> {
+        let store = SqliteStore::with_pool(pool, options).await?;
+        Ok(stores(&store, snapshotting))
+    }
+
+    fn stores(store: &SqliteStore, snapshotting: bool) -> Stores {
+        Stores {
+            events: Arc::new(store.events()),
+            snapshots: snapshotting.then(|| Arc::new(store.snapshots()) as Arc<dyn DynAggregateRecorder>),
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use std::sync::Arc;
+
+    use eventsourcing_core::persistence::DynAggregateRecorder;
+    use eventsourcing_sqlx::postgres::{PostgresOptions, PostgresStore};
+    use sqlx::postgres::PgConnectOptions;
+
+    use super::{Stores, id_type, seconds};
+    use crate::environment::Environment;
+    use crate::error::{ApplicationError, ConfigError};
+
+    fn required<'a>(env: &'a Environment, key: &str) -> Result<&'a str, ConfigError> {
+        env.get(key).ok_or_else(|| ConfigError::Missing {
+            variable: key.into(),
+            reason: "PERSISTENCE_MODULE is postgres: give POSTGRES_DBNAME, POSTGRES_HOST and POSTGRES_USER (or POSTGRES_URL)"
+                .into(),
+        })
+    }
+
+    pub(super) fn options(env: &Environment, name: &str, url: Option<&str>) -> Result<PostgresOptions, ConfigError> {
+        let url = url.map(str::to_owned).or_else(|| env.get("POSTGRES_URL").map(str::to_owned));
+        let connect = if let Some(url) = url {
+            url.parse::<PgConnectOptions>().map_err(|e| ConfigError::Invalid {
+                variable: "POSTGRES_URL".into(),
+                value: "(hidden)".into(),
+                expected: format!("a postgres:// URL ({e})"),
+            })?
+        } else {
+            let port: u16 = env.get_parsed("POSTGRES_PORT", "a port number")?.unwrap_or(5432);
+            let mut connect = PgConnectOptions::new()
+                .host(required(env, "POSTGRES_HOST")?)
+                .port(port)
+                .username(required(env, "POSTGRES_USER")?)
+                .database(required(env, "POSTGRES_DBNAME")?);
+            if let Some(password) = env.get("POSTGRES_PASSWORD") {
+                connect = connect.password(password);
+            }
+            connect
+        };
+        let mut options = PostgresOptions::new(connect, name);
+        if let Some(schema) = env.get("POSTGRES_SCHEMA").filter(|s| !s.trim().is_empty()) {
+            schema.trim().clone_into(&mut options.schema);
+        }
+        options.id_type = id_type(env)?;
+        options.create_tables = env.get_bool("CREATE_TABLE")?.unwrap_or(true);
+        options.lock_timeout = seconds(env, "POSTGRES_LOCK_TIMEOUT", 0.0)?;
+        options.connect_timeout = seconds(env, "POSTGRES_CONNECT_TIMEOUT", 30.0)?;
+        options.max_age = seconds(env, "POSTGRES_CONN_MAX_AGE", 3600.0)?;
+        options.pre_ping = env.get_bool("POSTGRES_PRE_PING")?.unwrap_or(false);
+        if let Some(size) = env.get_parsed("POSTGRES_POOL_SIZE", "a whole number")? {
+            options.pool_size = size;
+        }
+        if let Some(overflow) = env.get_parsed("POSTGRES_MAX_OVERFLOW", "a whole number")? {
+            options.max_overflow = overflow;
+        }
+        Ok(options)
+    }
+
+    pub(super) async fn open(
+        options: PostgresOptions,
+        pool: Option<sqlx::PgPool>,
+        snapshotting: bool,
+    ) -> Result<Stores, ApplicationError> {
+        let store = match pool {
+            Some(pool) => PostgresStore::with_pool(pool, options).await?,
+            None => PostgresStore::open(options).await?,
+        };
+        Ok(Stores {
+            events: Arc::new(store.events()),
+            snapshots: snapshotting.then(|| Arc::new(store.snapshots()) as Arc<dyn DynAggregateRecorder>),
+        })
+    }
 }

@@ -4,6 +4,7 @@ use eventsourcing_core::persistence::PersistenceError;
 
 /// Maps an error that is not a version conflict (callers check those first, knowing the
 /// row involved).
+#[allow(clippy::needless_pass_by_value)] // used as `.map_err(map)`
 pub(crate) fn map(error: sqlx::Error) -> PersistenceError {
     match &error {
         sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) | sqlx::Error::PoolClosed => {

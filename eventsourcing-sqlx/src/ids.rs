@@ -27,7 +27,7 @@ impl IdType {
 
     /// The id read from text.
     #[allow(dead_code)]
-    pub(crate) fn from_text(self, text: String) -> Result<OriginatorId, PersistenceError> {
+    pub(crate) fn parse(self, text: String) -> Result<OriginatorId, PersistenceError> {
         match self {
             IdType::Uuid => Uuid::try_parse(&text)
                 .map(OriginatorId::Uuid)

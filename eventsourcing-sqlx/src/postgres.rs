@@ -18,6 +18,7 @@
 //! id N never later finds a committed id ≤ N. Each commit sends a `NOTIFY` on a channel
 //! named after the events table, which wakes subscriptions in any process.
 
+use std::fmt::Write as _;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -432,16 +433,16 @@ impl PostgresStore {
         let mut n = 1;
         if query.gt.is_some() {
             n += 1;
-            text.push_str(&format!(" AND originator_version > ${n}"));
+            let _ = write!(text, " AND originator_version > ${n}");
         }
         if query.lte.is_some() {
             n += 1;
-            text.push_str(&format!(" AND originator_version <= ${n}"));
+            let _ = write!(text, " AND originator_version <= ${n}");
         }
         text.push_str(if query.desc { " ORDER BY originator_version DESC" } else { " ORDER BY originator_version" });
         if query.limit.is_some() {
             n += 1;
-            text.push_str(&format!(" LIMIT ${n}"));
+            let _ = write!(text, " LIMIT ${n}");
         }
         let ids = self.id_array(std::iter::once(originator_id))?;
         let text = Arc::<str>::from(text);

@@ -121,6 +121,20 @@ impl SqliteStore {
             .connect_with(connect)
             .await
             .map_err(map)?;
+        Self::setup(pool, &options, in_memory).await
+    }
+
+    /// Uses an existing pool (its connect options are the pool's own; `options.dbname`
+    /// names the database for waking subscriptions, and may be empty).
+    ///
+    /// # Errors
+    /// [`PersistenceError`] if the tables cannot be created.
+    pub async fn with_pool(pool: SqlitePool, options: SqliteOptions) -> Result<Self> {
+        let in_memory = options.dbname.is_empty() || options.dbname == ":memory:";
+        Self::setup(pool, &options, in_memory).await
+    }
+
+    async fn setup(pool: SqlitePool, options: &SqliteOptions, in_memory: bool) -> Result<Self> {
         let committed = if in_memory {
             watch::Sender::new(0)
         } else {
@@ -241,7 +255,7 @@ impl SqliteStore {
     fn stored(&self, row: &SqliteRow, offset: usize) -> Result<StoredEvent> {
         let id: String = row.try_get(offset).map_err(map)?;
         Ok(StoredEvent {
-            originator_id: self.shared.ids.from_text(id)?,
+            originator_id: self.shared.ids.parse(id)?,
             originator_version: version_from_db(row.try_get(offset + 1).map_err(map)?)?,
             topic: row.try_get(offset + 2).map_err(map)?,
             state: row.try_get(offset + 3).map_err(map)?,

@@ -1,0 +1,192 @@
+//! What is particular to the SQLite and PostgreSQL stores: files that outlive the
+//! application, several applications in one database, schemas, table creation, and the
+//! errors of bad settings. PostgreSQL tests need `EVENTSOURCING_POSTGRES_TEST_URL`.
+#![allow(missing_docs)]
+
+use eventsourcing::application::ConfigError;
+use eventsourcing::persistence::PersistenceError;
+use eventsourcing::prelude::*;
+
+#[aggregate]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dog {
+    name: String,
+}
+
+#[aggregate]
+impl Dog {
+    #[event("Registered")]
+    pub fn register(name: &str) -> Self {
+        Self { name: name.to_owned() }
+    }
+}
+
+fn postgres_url() -> Option<String> {
+    let url = std::env::var("EVENTSOURCING_POSTGRES_TEST_URL").ok().filter(|u| !u.is_empty());
+    if url.is_none() {
+        eprintln!("skipped: set EVENTSOURCING_POSTGRES_TEST_URL to run the PostgreSQL tests");
+    }
+    url
+}
+
+fn schema() -> String {
+    format!("es_test_{}", Uuid::new_v4().simple())
+}
+
+#[tokio::test]
+async fn a_reopened_sqlite_file_keeps_everything() {
+    let dir = std::env::temp_dir().join("eventsourcing-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{}.sqlite", Uuid::new_v4())).display().to_string();
+    let open = || Application::builder("Kennel").without_process_env().sqlite(path.clone()).snapshotting(true).build();
+    let app = open().await.unwrap();
+    let mut dog = Dog::register("Fido");
+    app.save(&mut dog).await.unwrap();
+    app.take_snapshot::<Dog>(dog.id(), None).await.unwrap();
+    drop(app);
+
+    let app = open().await.unwrap();
+    assert_eq!(app.repository().get::<Dog>(dog.id()).await.unwrap(), dog);
+    assert_eq!(app.notification_log().max_notification_id().await.unwrap(), Some(1));
+    let mut other = Dog::register("Rex");
+    assert_eq!(app.save(&mut other).await.unwrap(), [2], "notification ids continue");
+}
+
+#[tokio::test]
+async fn sqlite_settings_are_checked() {
+    let error = Application::builder("App")
+        .without_process_env()
+        .env("PERSISTENCE_MODULE", "sqlite")
+        .build()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ApplicationError::Config(ConfigError::Missing { variable, .. }) if variable == "SQLITE_DBNAME"),
+        "{error}"
+    );
+    let error = Application::builder("App")
+        .without_process_env()
+        .env("PERSISTENCE_MODULE", "sqlite")
+        .env("SQLITE_DBNAME", ":memory:")
+        .env("APP_SQLITE_LOCK_TIMEOUT", "soon")
+        .build()
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("APP_SQLITE_LOCK_TIMEOUT"), "{error}");
+
+    // Without the tables, the store says so.
+    let app = Application::builder("App")
+        .without_process_env()
+        .env("PERSISTENCE_MODULE", "sqlite")
+        .env("SQLITE_DBNAME", ":memory:")
+        .env("CREATE_TABLE", "no")
+        .build()
+        .await
+        .unwrap();
+    let error = app.save(&mut Dog::register("Fido")).await.unwrap_err();
+    assert!(matches!(error, ApplicationError::Persistence(PersistenceError::MissingTable { .. })), "{error}");
+}
+
+#[tokio::test]
+async fn two_applications_in_one_postgres_database_keep_apart() {
+    let Some(url) = postgres_url() else { return };
+    let schema = schema();
+    let app = |name: &str| {
+        Application::builder(name).without_process_env().postgres(url.clone()).env("POSTGRES_SCHEMA", &schema).build()
+    };
+    let (school, shelter) = (app("DogSchool").await.unwrap(), app("Shelter").await.unwrap());
+    let mut fido = Dog::register("Fido");
+    school.save(&mut fido).await.unwrap();
+    let mut rex = Dog::register("Rex");
+    shelter.save(&mut rex).await.unwrap();
+    assert_eq!(school.notification_log().select(1, 10).await.unwrap().len(), 1);
+    assert_eq!(shelter.notification_log().select(1, 10).await.unwrap().len(), 1);
+    assert!(!school.repository().contains::<Dog>(rex.id()).await.unwrap());
+    assert!(!shelter.repository().contains::<Dog>(fido.id()).await.unwrap());
+
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
+    )
+    .bind(&schema)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        tables,
+        [
+            "dogschool_events",
+            "dogschool_snapshots",
+            "dogschool_tracking",
+            "shelter_events",
+            "shelter_snapshots",
+            "shelter_tracking"
+        ]
+    );
+    // The same application opened again (another process, say) creates nothing new and sees all.
+    let again = app("DogSchool").await.unwrap();
+    assert_eq!(again.repository().get::<Dog>(fido.id()).await.unwrap(), fido);
+}
+
+#[tokio::test]
+async fn postgres_settings_are_checked() {
+    let Some(url) = postgres_url() else { return };
+    let error = Application::builder("App")
+        .without_process_env()
+        .env("PERSISTENCE_MODULE", "postgres")
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ApplicationError::Config(ConfigError::Missing { .. })), "{error}");
+
+    for (name, schema) in [("Dog School", "public"), ("App", "bad\"schema"), (&"x".repeat(60)[..], "public")] {
+        let error = Application::builder(name)
+            .without_process_env()
+            .postgres(url.clone())
+            .env("POSTGRES_SCHEMA", schema)
+            .build()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, ApplicationError::Persistence(PersistenceError::Configuration { .. })),
+            "{name}: {error}"
+        );
+    }
+
+    let app = Application::builder("App")
+        .without_process_env()
+        .postgres(url.clone())
+        .env("POSTGRES_SCHEMA", schema())
+        .env("CREATE_TABLE", "n")
+        .build()
+        .await
+        .unwrap();
+    let error = app.save(&mut Dog::register("Fido")).await.unwrap_err();
+    assert!(matches!(error, ApplicationError::Persistence(PersistenceError::MissingTable { .. })), "{error}");
+
+    let error = Application::builder("App")
+        .without_process_env()
+        .postgres("postgres://postgres@127.0.0.1:1/test")
+        .env("POSTGRES_CONNECT_TIMEOUT", "1")
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ApplicationError::Persistence(PersistenceError::Connection { .. })), "{error}");
+
+    // Components instead of a URL, with Python's variable names.
+    let parsed: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+    let app = Application::builder("Components")
+        .without_process_env()
+        .env("PERSISTENCE_MODULE", "postgres")
+        .env("POSTGRES_HOST", parsed.get_host())
+        .env("POSTGRES_PORT", parsed.get_port().to_string())
+        .env("POSTGRES_USER", parsed.get_username())
+        .env("POSTGRES_DBNAME", parsed.get_database().unwrap_or("postgres"))
+        .env("COMPONENTS_POSTGRES_SCHEMA", schema())
+        .build()
+        .await
+        .unwrap();
+    let mut dog = Dog::register("Fido");
+    app.save(&mut dog).await.unwrap();
+    assert_eq!(app.repository().get::<Dog>(dog.id()).await.unwrap(), dog);
+}
