@@ -113,11 +113,42 @@ pub async fn subscribe_catches_up_then_follows<R: ApplicationRecorder>(recorder:
 /// Eight writers commit batches while two readers tail the log by "ids after the last
 /// seen": every reader sees every committed event exactly once, in ascending order.
 pub async fn concurrent_writers_with_tailing_readers<R: ApplicationRecorder + Clone + 'static>(recorder: &R) {
-    const WRITERS: usize = 8;
-    const BATCHES: usize = 20;
-    const EVENTS: u64 = 5;
+    let stress = Stress { writers: 8, batches: 20, events_per_batch: 5 };
+    tailing_readers_see_every_commit(recorder, stress).await;
+}
+
+/// The size of a [`tailing_readers_see_every_commit`] run.
+#[derive(Debug, Clone, Copy)]
+pub struct Stress {
+    /// Concurrent writers.
+    pub writers: usize,
+    /// Batches each writer commits.
+    pub batches: usize,
+    /// Events per batch (every fifth batch adds one event that conflicts on purpose).
+    pub events_per_batch: u64,
+}
+
+/// What a [`tailing_readers_see_every_commit`] run did.
+#[derive(Debug, Clone, Copy)]
+pub struct StressFigures {
+    /// Events committed.
+    pub events: usize,
+    /// Batches refused by a version conflict.
+    pub conflicts: usize,
+    /// From the first write to the last commit.
+    pub elapsed: std::time::Duration,
+}
+
+/// Writers commit batches (some conflicting on a shared aggregate on purpose) while two
+/// readers tail the log by "ids after the last seen"; asserts that every reader sees every
+/// committed event exactly once, in ascending order, with nothing skipped.
+pub async fn tailing_readers_see_every_commit<R: ApplicationRecorder + Clone + 'static>(
+    recorder: &R,
+    stress: Stress,
+) -> StressFigures {
     let recorder = Arc::new(recorder.clone());
     let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let started = std::time::Instant::now();
 
     let mut readers = Vec::new();
     for _ in 0..2 {
@@ -140,33 +171,40 @@ pub async fn concurrent_writers_with_tailing_readers<R: ApplicationRecorder + Cl
             }
         }));
     }
+    let shared = new_id();
     let mut writers = Vec::new();
-    for _ in 0..WRITERS {
-        let recorder = recorder.clone();
+    for _ in 0..stress.writers {
+        let (recorder, shared) = (recorder.clone(), shared.clone());
         writers.push(tokio::spawn(async move {
-            let mut ids = Vec::new();
-            let shared = new_id();
-            for b in 0..BATCHES {
+            let (mut ids, mut conflicts) = (Vec::new(), 0);
+            for b in 0..stress.batches {
                 let id = new_id();
-                let mut batch: Vec<_> = (1..=EVENTS).map(|v| stored(&id, v, "t")).collect();
+                let mut batch: Vec<_> = (1..=stress.events_per_batch).map(|v| stored(&id, v, "t")).collect();
                 if b % 5 == 0 {
                     // Writers race for the same version of a shared aggregate: some lose.
                     batch.push(stored(&shared, (b / 5) as u64 + 1, "t"));
                 }
                 match recorder.insert_events(batch).await {
                     Ok(new) => ids.extend(new),
-                    Err(error) => assert!(error.is_conflict(), "{error:?}"),
+                    Err(error) => {
+                        assert!(error.is_conflict(), "{error:?}");
+                        conflicts += 1;
+                    }
                 }
             }
-            ids
+            (ids, conflicts)
         }));
     }
     let mut committed = BTreeSet::new();
+    let mut conflicts = 0;
     for writer in writers {
-        for id in writer.await.unwrap() {
+        let (ids, lost) = writer.await.unwrap();
+        conflicts += lost;
+        for id in ids {
             assert!(committed.insert(id), "notification id {id} given twice");
         }
     }
+    let elapsed = started.elapsed();
     finished.store(true, std::sync::atomic::Ordering::SeqCst);
     for reader in readers {
         let seen = reader.await.unwrap();
@@ -176,6 +214,7 @@ pub async fn concurrent_writers_with_tailing_readers<R: ApplicationRecorder + Cl
         assert!(missed.is_empty(), "a tailing reader skipped committed ids {missed:?}");
         assert_eq!(seen_set, committed);
     }
+    StressFigures { events: committed.len(), conflicts, elapsed }
 }
 
 /// Two batches inserted at the same time get id ranges that do not interleave.

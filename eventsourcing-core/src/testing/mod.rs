@@ -26,8 +26,8 @@ mod tracking;
 
 pub use aggregate::{insert_and_select, select_bounds_and_order, stored_bytes_round_trip};
 pub use application::{
-    concurrent_writers_with_tailing_readers, insert_and_select_notifications, non_interleaving_notification_ids,
-    subscribe_catches_up_then_follows,
+    Stress, StressFigures, concurrent_writers_with_tailing_readers, insert_and_select_notifications,
+    non_interleaving_notification_ids, subscribe_catches_up_then_follows, tailing_readers_see_every_commit,
 };
 pub use process::{events_and_tracking_are_atomic, tracking_only_inserts};
 pub use tracking::{insert_tracking, wait_for_tracking};
