@@ -24,7 +24,7 @@ fn tailing_readers_see_every_commit_under_concurrent_writers() {
              both readers saw every one exactly once, in order",
             figures.events,
             figures.elapsed,
-            figures.events as f64 / figures.elapsed.as_secs_f64(),
+            f64::from(u32::try_from(figures.events).unwrap_or(u32::MAX)) / figures.elapsed.as_secs_f64(),
             figures.conflicts
         );
     });
