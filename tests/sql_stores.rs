@@ -190,3 +190,31 @@ async fn postgres_settings_are_checked() {
     app.save(&mut dog).await.unwrap();
     assert_eq!(app.repository().get::<Dog>(dog.id()).await.unwrap(), dog);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_subscriber_wakes_on_another_connections_commit_without_polling() {
+    use futures_util::StreamExt;
+
+    let Some(url) = postgres_url() else { return };
+    let schema = schema();
+    let open = || {
+        Application::builder("Relay")
+            .without_process_env()
+            .postgres(url.clone())
+            .env("POSTGRES_SCHEMA", &schema)
+            .build()
+    };
+    let (follower, writer) = (open().await.unwrap(), open().await.unwrap());
+    let mut live = follower.subscribe(None, Vec::new()).await.unwrap();
+    // Let the subscription catch up (nothing yet) and start waiting.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    writer.save(&mut Dog::register("Fido")).await.unwrap();
+    let notification = tokio::time::timeout(std::time::Duration::from_secs(1), live.next())
+        .await
+        .expect("NOTIFY wakes the subscriber well before its 5 s poll")
+        .unwrap()
+        .unwrap();
+    assert_eq!(notification.event.topic, "Dog.Registered");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+}

@@ -176,6 +176,8 @@ async fn snapshots(store: Store) {
     assert_eq!(app.repository().get::<Dog>(dog.id()).await.unwrap(), dog);
     let at_3: Dog = app.repository().get_at(dog.id(), 3).await.unwrap();
     assert_eq!(at_3.tricks, ["a", "b"]);
+    let beyond: Dog = app.repository().get_at(dog.id(), u64::MAX).await.unwrap();
+    assert_eq!(beyond, dog, "a version beyond the last is the latest");
 }
 
 async fn encrypted_compressed_chained(store: Store) {

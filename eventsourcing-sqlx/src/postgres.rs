@@ -541,8 +541,8 @@ impl AggregateRecorder for PostgresApplicationRecorder {
 impl ApplicationRecorder for PostgresApplicationRecorder {
     async fn select_notifications(&self, query: NotificationQuery) -> Result<Vec<Notification>> {
         let store = &self.store;
-        let first = version_to_db(query.first_id())?;
-        let stop = query.stop.map(version_to_db).transpose()?;
+        let first = i64::try_from(query.first_id()).unwrap_or(i64::MAX);
+        let stop = query.stop.map(|stop| i64::try_from(stop).unwrap_or(i64::MAX));
         let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
         let rows = store
             .read(|| {

@@ -239,11 +239,12 @@ impl SqliteStore {
         }
         // Built from the constant fragments above only.
         let mut select = sqlx::query(AssertSqlSafe(sql)).bind(self.shared.ids.to_text(originator_id)?);
+        // Bounds beyond the largest storable version select as if at it.
         if let Some(gt) = query.gt {
-            select = select.bind(version_to_db(gt)?);
+            select = select.bind(i64::try_from(gt).unwrap_or(i64::MAX));
         }
         if let Some(lte) = query.lte {
-            select = select.bind(version_to_db(lte)?);
+            select = select.bind(i64::try_from(lte).unwrap_or(i64::MAX));
         }
         if let Some(limit) = query.limit {
             select = select.bind(i64::try_from(limit).unwrap_or(i64::MAX));
@@ -363,9 +364,9 @@ impl ApplicationRecorder for SqliteApplicationRecorder {
         }
         sql.push_str(" ORDER BY rowid LIMIT ?");
         // Built from constant fragments and placeholders only.
-        let mut select = sqlx::query(AssertSqlSafe(sql)).bind(version_to_db(query.first_id())?);
+        let mut select = sqlx::query(AssertSqlSafe(sql)).bind(i64::try_from(query.first_id()).unwrap_or(i64::MAX));
         if let Some(stop) = query.stop {
-            select = select.bind(version_to_db(stop)?);
+            select = select.bind(i64::try_from(stop).unwrap_or(i64::MAX));
         }
         for topic in &query.topics {
             select = select.bind(topic);
