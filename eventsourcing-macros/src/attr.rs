@@ -116,6 +116,39 @@ fn duplicate(cx: &Ctxt, ident: &Ident) {
     cx.error_spanned_by(ident, format!("`{ident}` is given twice"));
 }
 
+/// Collects `version = N` and `upcast(...)`, which several attributes take.
+#[derive(Default)]
+struct VersionArgs {
+    version: Option<(u32, LitInt)>,
+    upcast: Option<Vec<Type>>,
+}
+
+impl VersionArgs {
+    /// Takes `arg` if it is `version` or `upcast`; otherwise gives it back.
+    fn take(&mut self, cx: &Ctxt, arg: Arg) -> Option<Arg> {
+        match arg {
+            Arg::Keyed(key, KeyedValue::Int(lit)) if key == "version" => {
+                if self.version.is_some() {
+                    duplicate(cx, &key);
+                }
+                self.version = parse_version(cx, lit);
+                None
+            }
+            Arg::Upcast(key, types) => {
+                if self.upcast.replace(types).is_some() {
+                    duplicate(cx, &key);
+                }
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn finish(self, cx: &Ctxt, what: &str) -> Versioning {
+        Versioning::set(cx, self.version, self.upcast, what)
+    }
+}
+
 /// Options of `#[aggregate(...)]` on a struct.
 pub(crate) struct AggregateAttr {
     pub(crate) id: Option<Type>,
@@ -129,8 +162,9 @@ impl AggregateAttr {
     pub(crate) fn parse(cx: &Ctxt, tokens: proc_macro2::TokenStream) -> Self {
         let mut attr =
             AggregateAttr { id: None, name: None, initial_version: None, state: Versioning::default(), krate: None };
-        let (mut version, mut upcast) = (None, None);
+        let mut versions = VersionArgs::default();
         for arg in parse_args(tokens, cx) {
+            let Some(arg) = versions.take(cx, arg) else { continue };
             match arg {
                 Arg::Keyed(key, KeyedValue::Type(ty)) if key == "id" => {
                     if attr.id.replace(ty).is_some() {
@@ -150,17 +184,6 @@ impl AggregateAttr {
                         cx.error_spanned_by(&lit, "`initial_version` is a whole number, e.g. `initial_version = 0`");
                     }
                     if attr.initial_version.replace(lit).is_some() {
-                        duplicate(cx, &key);
-                    }
-                }
-                Arg::Keyed(key, KeyedValue::Int(lit)) if key == "version" => {
-                    if version.is_some() {
-                        duplicate(cx, &key);
-                    }
-                    version = parse_version(cx, lit);
-                }
-                Arg::Upcast(key, types) => {
-                    if upcast.replace(types).is_some() {
                         duplicate(cx, &key);
                     }
                 }
@@ -188,7 +211,7 @@ impl AggregateAttr {
                 ),
             }
         }
-        attr.state = Versioning::set(cx, version, upcast, "state");
+        attr.state = versions.finish(cx, "state");
         attr
     }
 }
@@ -242,27 +265,16 @@ impl EventAttr {
         let result = match args.next() {
             None => return EventAttr::Inferred,
             Some(Arg::Name(name)) => {
-                let (mut version, mut upcast) = (None, None);
+                let mut versions = VersionArgs::default();
                 for arg in args.by_ref() {
-                    match arg {
-                        Arg::Keyed(key, KeyedValue::Int(lit)) if key == "version" => {
-                            if version.is_some() {
-                                duplicate(cx, &key);
-                            }
-                            version = parse_version(cx, lit);
-                        }
-                        Arg::Upcast(key, types) => {
-                            if upcast.replace(types).is_some() {
-                                duplicate(cx, &key);
-                            }
-                        }
-                        other => cx.error_spanned_by(
+                    if let Some(other) = versions.take(cx, arg) {
+                        cx.error_spanned_by(
                             arg_tokens(&other),
                             "unknown `#[event]` option: after the name, expected `version = N` or `upcast(OldType, ...)`",
-                        ),
+                        );
                     }
                 }
-                let versioning = Versioning::set(cx, version, upcast, &format!("event {}", name.value()));
+                let versioning = versions.finish(cx, &format!("event {}", name.value()));
                 EventAttr::Named { name, versioning }
             }
             Some(Arg::Path(path)) => EventAttr::Explicit(path),
@@ -295,13 +307,14 @@ pub(crate) struct DeriveEventAttr {
 impl DeriveEventAttr {
     pub(crate) fn parse(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
         let mut out = DeriveEventAttr { name: None, versioning: Versioning::default(), krate: None };
-        let (mut version, mut upcast) = (None, None);
+        let mut versions = VersionArgs::default();
         for attr in attrs.iter().filter(|a| a.path().is_ident("event")) {
             let syn::Meta::List(list) = &attr.meta else {
                 cx.error_spanned_by(attr, "write `#[event(name = \"...\", version = N, upcast(...))]`");
                 continue;
             };
             for arg in parse_args(list.tokens.clone(), cx) {
+                let Some(arg) = versions.take(cx, arg) else { continue };
                 match arg {
                     Arg::Keyed(key, KeyedValue::Str(lit)) if key == "name" => {
                         if out.name.replace(lit).is_some() {
@@ -311,17 +324,6 @@ impl DeriveEventAttr {
                     Arg::Name(lit) => {
                         if out.name.replace(lit.clone()).is_some() {
                             cx.error_spanned_by(lit, "the event name is given twice");
-                        }
-                    }
-                    Arg::Keyed(key, KeyedValue::Int(lit)) if key == "version" => {
-                        if version.is_some() {
-                            duplicate(cx, &key);
-                        }
-                        version = parse_version(cx, lit);
-                    }
-                    Arg::Upcast(key, types) => {
-                        if upcast.replace(types).is_some() {
-                            duplicate(cx, &key);
                         }
                     }
                     Arg::Keyed(key, KeyedValue::Str(lit)) if key == "crate" => match lit.parse::<Path>() {
@@ -336,7 +338,7 @@ impl DeriveEventAttr {
             }
         }
         let what = out.name.as_ref().map_or_else(|| "event".to_owned(), |n| format!("event {}", n.value()));
-        out.versioning = Versioning::set(cx, version, upcast, &what);
+        out.versioning = versions.finish(cx, &what);
         out
     }
 }

@@ -324,18 +324,7 @@ impl PostgresStore {
 
     /// Begins a transaction, retrying when no connection could be had.
     async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
-        let mut attempt = 0;
-        loop {
-            match self.shared.pool.begin().await {
-                Ok(tx) => return Ok(tx),
-                Err(error) if is_transient(&error) && attempt + 1 < ATTEMPTS => {
-                    attempt += 1;
-                    tracing::warn!(%error, attempt, "retrying to begin a PostgreSQL transaction");
-                    tokio::time::sleep(Duration::from_millis(100) * 2_u32.pow(attempt)).await;
-                }
-                Err(error) => return Err(map(error)),
-            }
-        }
+        self.retrying("begin a transaction", || self.shared.pool.begin()).await
     }
 
     async fn write(&self, snapshots: bool, events: Vec<StoredEvent>, tracking: Option<Tracking>) -> Result<Vec<u64>> {
@@ -402,8 +391,9 @@ impl PostgresStore {
         })
     }
 
-    /// Runs a read, retrying when the connection failed.
-    async fn read<T, F, Fut>(&self, run: F) -> Result<T>
+    /// Runs `run` (a read, or the start of a transaction: nothing that may have been
+    /// committed), retrying with back-off when the connection failed.
+    async fn retrying<T, F, Fut>(&self, what: &str, run: F) -> Result<T>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = std::result::Result<T, sqlx::Error>>,
@@ -414,7 +404,7 @@ impl PostgresStore {
                 Ok(value) => return Ok(value),
                 Err(error) if is_transient(&error) && attempt + 1 < ATTEMPTS => {
                     attempt += 1;
-                    tracing::warn!(%error, attempt, "retrying a PostgreSQL read");
+                    tracing::warn!(%error, attempt, "retrying to {what} in PostgreSQL");
                     tokio::time::sleep(Duration::from_millis(100) * 2_u32.pow(attempt)).await;
                 }
                 Err(error) => return Err(map(error)),
@@ -447,7 +437,7 @@ impl PostgresStore {
         let ids = self.id_array(std::iter::once(originator_id))?;
         let text = Arc::<str>::from(text);
         let rows = self
-            .read(|| {
+            .retrying("select events", || {
                 // Built from validated names and constant fragments only.
                 let select = sqlx::query(AssertSqlSafe(text.clone()));
                 let mut select = match &ids {
@@ -545,7 +535,7 @@ impl ApplicationRecorder for PostgresApplicationRecorder {
         let stop = query.stop.map(|stop| i64::try_from(stop).unwrap_or(i64::MAX));
         let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
         let rows = store
-            .read(|| {
+            .retrying("select notifications", || {
                 sqlx::query(AssertSqlSafe(store.shared.sql.select_notifications.as_str()))
                     .bind(first)
                     .bind(stop)
@@ -564,7 +554,7 @@ impl ApplicationRecorder for PostgresApplicationRecorder {
     async fn max_notification_id(&self) -> Result<Option<u64>> {
         let store = &self.store;
         let max: Option<i64> = store
-            .read(|| {
+            .retrying("read the largest notification id", || {
                 sqlx::query_scalar(AssertSqlSafe(store.shared.sql.max_notification.as_str()))
                     .fetch_one(&store.shared.pool)
             })
@@ -604,7 +594,7 @@ impl TrackingRecorder for PostgresApplicationRecorder {
     async fn max_tracking_id(&self, application_name: &str) -> Result<Option<u64>> {
         let store = &self.store;
         let max: Option<i64> = store
-            .read(|| {
+            .retrying("read a tracking position", || {
                 sqlx::query_scalar(AssertSqlSafe(store.shared.sql.max_tracking.as_str()))
                     .bind(application_name)
                     .fetch_optional(&store.shared.pool)
