@@ -218,3 +218,28 @@ async fn a_postgres_subscriber_wakes_on_another_connections_commit_without_polli
     assert_eq!(notification.event.topic, "Dog.Registered");
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
 }
+
+#[tokio::test]
+async fn a_postgres_writer_gives_up_on_the_table_lock_after_the_lock_timeout() {
+    let Some(url) = postgres_url() else { return };
+    let schema = schema();
+    let app = Application::builder("Locked")
+        .without_process_env()
+        .postgres(url.clone())
+        .env("POSTGRES_SCHEMA", &schema)
+        .env("POSTGRES_LOCK_TIMEOUT", "0.5")
+        .build()
+        .await
+        .unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut holder = pool.begin().await.unwrap();
+    let lock = format!("LOCK TABLE \"{schema}\".locked_events IN EXCLUSIVE MODE");
+    sqlx::query(sqlx::AssertSqlSafe(lock)).execute(&mut *holder).await.unwrap();
+
+    let started = std::time::Instant::now();
+    let error = app.save(&mut Dog::register("Fido")).await.unwrap_err();
+    assert!(matches!(error, ApplicationError::Persistence(PersistenceError::LockTimeout { .. })), "{error}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    holder.rollback().await.unwrap();
+    app.save(&mut Dog::register("Rex")).await.expect("the lock is free again");
+}

@@ -116,8 +116,8 @@ fn identifier(name: &str, what: &str) -> Result<String> {
 #[derive(Debug)]
 struct Sql {
     create: Vec<String>,
-    lock: String,
-    notify: String,
+    /// `BEGIN`, the lock timeout and the table lock: one round trip.
+    begin_locked: String,
     channel: String,
     insert_events: String,
     insert_snapshots: String,
@@ -170,10 +170,21 @@ impl Sql {
                      PRIMARY KEY (application_name)) {autovacuum}"
                 ),
             ],
-            lock: format!("LOCK TABLE {events} IN EXCLUSIVE MODE"),
-            notify: format!("NOTIFY {}", identifier(&channel, "the channel")?),
+            begin_locked: {
+                let timeout = if options.lock_timeout.is_zero() {
+                    String::new()
+                } else {
+                    format!(" SET LOCAL lock_timeout = '{}ms';", options.lock_timeout.as_millis())
+                };
+                format!("BEGIN;{timeout} LOCK TABLE {events} IN EXCLUSIVE MODE")
+            },
             channel,
-            insert_events: format!("INSERT INTO {events} ({columns}) {unnest} RETURNING notification_id"),
+            // The notification rides in the insert: one statement, one round trip.
+            insert_events: format!(
+                "WITH new AS (INSERT INTO {events} ({columns}) {unnest} RETURNING notification_id), \
+                 notified AS (SELECT pg_notify($5, '')) \
+                 SELECT new.notification_id FROM new, notified ORDER BY new.notification_id"
+            ),
             insert_snapshots: format!("INSERT INTO {snapshots} ({columns}) {unnest}"),
             select_events: format!("SELECT {columns} FROM {events} WHERE originator_id = $1"),
             select_snapshots: format!("SELECT {columns} FROM {snapshots} WHERE originator_id = $1"),
@@ -205,7 +216,6 @@ struct Shared {
     pool: PgPool,
     sql: Sql,
     ids: IdType,
-    lock_timeout: Option<String>,
     poll: Duration,
 }
 
@@ -241,14 +251,11 @@ impl PostgresStore {
     /// # Errors
     /// As [`PostgresStore::open`].
     pub async fn with_pool(pool: PgPool, options: PostgresOptions) -> Result<Self> {
-        let lock_timeout = (!options.lock_timeout.is_zero())
-            .then(|| format!("SET LOCAL lock_timeout = '{}ms'", options.lock_timeout.as_millis()));
         let store = PostgresStore {
             shared: Arc::new(Shared {
                 pool,
                 sql: Sql::new(&options)?,
                 ids: options.id_type,
-                lock_timeout,
                 poll: options.poll_interval,
             }),
         };
@@ -322,9 +329,18 @@ impl PostgresStore {
         })
     }
 
-    /// Begins a transaction, retrying when no connection could be had.
-    async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
-        self.retrying("begin a transaction", || self.shared.pool.begin()).await
+    /// Begins a transaction, taking the events table's lock if `locked`, retrying when no
+    /// connection could be had.
+    async fn begin(&self, locked: bool) -> Result<Transaction<'static, Postgres>> {
+        let statement = locked.then(|| self.shared.sql.begin_locked.as_str());
+        self.retrying("begin a transaction", || async move {
+            match statement {
+                // Built from validated names only.
+                Some(statement) => self.shared.pool.begin_with(AssertSqlSafe(statement)).await,
+                None => self.shared.pool.begin().await,
+            }
+        })
+        .await
     }
 
     async fn write(&self, snapshots: bool, events: Vec<StoredEvent>, tracking: Option<Tracking>) -> Result<Vec<u64>> {
@@ -333,35 +349,28 @@ impl PostgresStore {
         let topics: Vec<&str> = events.iter().map(|e| e.topic.as_str()).collect();
         let states: Vec<&[u8]> = events.iter().map(|e| e.state.as_slice()).collect();
         let sql = &self.shared.sql;
-        let mut tx = self.begin().await?;
+        let statement = if snapshots { &sql.insert_snapshots } else { &sql.insert_events };
+        let query = sqlx::query(AssertSqlSafe(statement.as_str()));
+        let query = match &ids {
+            IdArray::Uuid(ids) => query.bind(ids),
+            IdArray::Text(ids) => query.bind(ids),
+        };
+        let query = query.bind(&versions).bind(&topics).bind(&states);
+        if snapshots {
+            // One statement is atomic on its own: no transaction, no lock.
+            if !events.is_empty() {
+                inserted(query.execute(&self.shared.pool).await, &events)?;
+            }
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin(!events.is_empty()).await?;
         if let Some(tracking) = &tracking {
             self.insert_tracking(&mut tx, tracking).await?;
         }
-        let mut notification_ids = Vec::new();
+        let mut notification_ids = Vec::with_capacity(events.len());
         if !events.is_empty() {
-            if !snapshots {
-                if let Some(lock_timeout) = &self.shared.lock_timeout {
-                    sqlx::query(AssertSqlSafe(lock_timeout.as_str())).execute(&mut *tx).await.map_err(map)?;
-                }
-                sqlx::query(AssertSqlSafe(sql.lock.as_str())).execute(&mut *tx).await.map_err(map)?;
-            }
-            let statement = if snapshots { &sql.insert_snapshots } else { &sql.insert_events };
-            let query = sqlx::query(AssertSqlSafe(statement.as_str()));
-            let query = match &ids {
-                IdArray::Uuid(ids) => query.bind(ids),
-                IdArray::Text(ids) => query.bind(ids),
-            };
-            let result = query.bind(&versions).bind(&topics).bind(&states).fetch_all(&mut *tx).await;
-            let rows = match result {
-                Ok(rows) => rows,
-                Err(error) if is_unique_violation(&error) => return Err(conflict(&error, &events)),
-                Err(error) => return Err(map(error)),
-            };
-            if !snapshots {
-                for row in rows {
-                    notification_ids.push(version_from_db(row.try_get(0).map_err(map)?)?);
-                }
-                sqlx::query(AssertSqlSafe(sql.notify.as_str())).execute(&mut *tx).await.map_err(map)?;
+            for row in inserted(query.bind(&sql.channel).fetch_all(&mut *tx).await, &events)? {
+                notification_ids.push(version_from_db(row.try_get(0).map_err(map)?)?);
             }
         }
         tx.commit().await.map_err(map)?;
@@ -457,6 +466,14 @@ impl PostgresStore {
             })
             .await?;
         rows.iter().map(|row| self.stored(row, 0)).collect()
+    }
+}
+
+/// The result of an insert, with a unique violation as the conflict it stands for.
+fn inserted<T>(result: std::result::Result<T, sqlx::Error>, events: &[StoredEvent]) -> Result<T> {
+    match result {
+        Err(error) if is_unique_violation(&error) => Err(conflict(&error, events)),
+        other => other.map_err(map),
     }
 }
 
