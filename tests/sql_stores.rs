@@ -24,7 +24,7 @@ impl Dog {
 fn postgres_url() -> Option<String> {
     let url = std::env::var("EVENTSOURCING_POSTGRES_TEST_URL").ok().filter(|u| !u.is_empty());
     if url.is_none() {
-        eprintln!("skipped: set EVENTSOURCING_POSTGRES_TEST_URL to run the PostgreSQL tests");
+        say_skipped();
     }
     url
 }
@@ -242,4 +242,18 @@ async fn a_postgres_writer_gives_up_on_the_table_lock_after_the_lock_timeout() {
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     holder.rollback().await.unwrap();
     app.save(&mut Dog::register("Rex")).await.expect("the lock is free again");
+}
+
+/// Says, once per test program and past the test harness's output capture, that the
+/// PostgreSQL tests were skipped.
+fn say_skipped() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: PostgreSQL tests skipped in {}: set EVENTSOURCING_POSTGRES_TEST_URL to run them",
+            module_path!()
+        );
+    });
 }
