@@ -344,6 +344,7 @@ async fn notification_log_sections_follow_python() {
         let error = log.section(bad).await.unwrap_err();
         assert!(matches!(error, ApplicationError::InvalidSectionId { .. }), "{bad:?}: {error}");
     }
+    assert_eq!(got(log.section("2,18446744073709551615").await.unwrap()), section(Some("2,3"), &[2, 3], None));
     let error = log.select(1, 11).await.unwrap_err();
     assert_eq!(error.to_string(), "requested limit 11 greater than section size 10");
     assert_eq!(log.select(2, 10).await.unwrap().len(), 2);

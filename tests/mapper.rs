@@ -348,3 +348,29 @@ fn a_discard_marker_round_trips() {
         assert!(matches!(records[1], Record::Discarded { originator_version: 2, .. }), "{name}");
     }
 }
+
+#[test]
+fn forged_lengths_and_decompression_bombs_are_errors_not_crashes() {
+    let mapper = Mapper::new(Codec::Bincode);
+    let (stored, _) = mapper.encode_events::<Dog>(&dog_events(), None).unwrap();
+    let mut forged = stored[0].clone();
+    // bincode: the timestamp's length prefix claims 2^64 - 1 bytes.
+    forged.state = [&[0x01_u8, 0x01][..], &[0xfd], &[0xff; 8]].concat();
+    let error = mapper.decode_event::<Dog>(&forged, &mut ChainCursor::from_start()).unwrap_err();
+    assert!(matches!(error, MapperError::Undecodable { .. }), "{error}");
+
+    let mut encoder = zstd::stream::Encoder::new(Vec::new(), 1).unwrap();
+    let zeros = vec![0_u8; 1 << 20];
+    for _ in 0..257 {
+        std::io::Write::write_all(&mut encoder, &zeros).unwrap();
+    }
+    let bomb = encoder.finish().unwrap();
+    assert!(bomb.len() < 100_000);
+    let mut record = stored[0].clone();
+    record.state = [&[0x01_u8, 0x02][..], &bomb].concat();
+    let error = Mapper::new(Codec::Json).decode_event::<Dog>(&record, &mut ChainCursor::from_start()).unwrap_err();
+    assert!(
+        matches!(&error, MapperError::Decompression { message, .. } if message.contains("expands beyond")),
+        "{error}"
+    );
+}

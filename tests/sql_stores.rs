@@ -227,7 +227,9 @@ async fn a_postgres_writer_gives_up_on_the_table_lock_after_the_lock_timeout() {
         .without_process_env()
         .postgres(url.clone())
         .env("POSTGRES_SCHEMA", &schema)
-        .env("POSTGRES_LOCK_TIMEOUT", "0.5")
+        .env("POSTGRES_LOCK_TIMEOUT", "0.0005")
+        .env("POSTGRES_POOL_SIZE", "1")
+        .env("POSTGRES_MAX_OVERFLOW", "0")
         .build()
         .await
         .unwrap();
@@ -239,9 +241,34 @@ async fn a_postgres_writer_gives_up_on_the_table_lock_after_the_lock_timeout() {
     let started = std::time::Instant::now();
     let error = app.save(&mut Dog::register("Fido")).await.unwrap_err();
     assert!(matches!(error, ApplicationError::Persistence(PersistenceError::LockTimeout { .. })), "{error}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "a sub-millisecond timeout still times out");
+    // The pool's only connection was not left inside the failed transaction.
+    assert!(app.repository().get::<Dog>(&Uuid::new_v4()).await.unwrap_err().to_string().contains("not found"));
     holder.rollback().await.unwrap();
     app.save(&mut Dog::register("Rex")).await.expect("the lock is free again");
+}
+
+#[tokio::test]
+async fn a_notification_id_clash_is_not_a_version_conflict() {
+    let Some(url) = postgres_url() else { return };
+    let schema = schema();
+    let app = Application::builder("Clash")
+        .without_process_env()
+        .postgres(url.clone())
+        .env("POSTGRES_SCHEMA", &schema)
+        .build()
+        .await
+        .unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    // A row numbered ahead of the sequence, as after a careless restore.
+    let sql = format!(
+        "INSERT INTO \"{schema}\".clash_events (originator_id, originator_version, topic, state, notification_id) \
+         VALUES ($1, 1, 'Dog.Registered', '\\x7b7d', 1)"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(Uuid::new_v4()).execute(&pool).await.unwrap();
+    let error = app.save(&mut Dog::register("Fido")).await.unwrap_err();
+    assert!(!error.is_conflict(), "{error}");
+    assert!(matches!(error, ApplicationError::Persistence(PersistenceError::Data { .. })), "{error}");
 }
 
 /// Says, once per test program and past the test harness's output capture, that the

@@ -240,7 +240,27 @@ async fn text_ids(store: Store) {
         }
     }
 
-    let app = store.builder("Bank").env("ORIGINATOR_ID_TYPE", "text").snapshotting(true).build().await.unwrap();
+    #[aggregate(id = String)]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Note {
+        text: String,
+    }
+
+    #[aggregate]
+    impl Note {
+        #[event("Written")]
+        fn write(text: &str) -> Self {
+            Self { text: text.to_owned() }
+        }
+    }
+
+    // Encrypted and chained records bind their ids: they must read back whichever form
+    // (text or UUID) the store returns an id in.
+    let secured = |builder: ApplicationBuilder| {
+        builder.env("CIPHER_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").env("HASH_CHAIN", "y")
+    };
+    let app =
+        secured(store.builder("Bank").env("ORIGINATOR_ID_TYPE", "text")).snapshotting(true).build().await.unwrap();
     let mut account = Account::open("42");
     account.deposit(7);
     app.save(&mut account).await.unwrap();
@@ -249,6 +269,17 @@ async fn text_ids(store: Store) {
     assert_eq!(copy, account);
     let page = app.notification_log().select(1, 10).await.unwrap();
     assert_eq!(page[0].event.originator_id, OriginatorId::Text("account-42".into()));
+
+    // A UUID aggregate in a text store, and a text aggregate with a UUID-shaped id in a
+    // UUID store.
+    let mut dog = Dog::register("Fido");
+    dog.add_trick("sit");
+    app.save(&mut dog).await.unwrap();
+    assert_eq!(app.repository().get::<Dog>(dog.id()).await.unwrap(), dog);
+    let uuid_store = secured(store.builder("Notes")).build().await.unwrap();
+    let mut note = Note::write("hello");
+    uuid_store.save(&mut note).await.unwrap();
+    assert_eq!(uuid_store.repository().get::<Note>(note.id()).await.unwrap(), note);
 }
 
 async fn concurrent_writers(store: Store) {

@@ -16,10 +16,13 @@ pub struct Environment {
 }
 
 impl Environment {
-    /// The process environment, for the application called `name`.
+    /// The process environment, for the application called `name`. Variables whose name
+    /// or value is not UTF-8 are left out (none of the settings can be such).
     pub fn from_process(name: &str) -> Self {
         let mut env = Self::empty(name);
-        env.vars.extend(std::env::vars());
+        env.vars.extend(
+            std::env::vars_os().filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?))),
+        );
         env
     }
 

@@ -67,7 +67,7 @@ impl<'a> NotificationLog<'a> {
         let first: u64 = first.trim().parse().map_err(|_| invalid())?;
         let last: u64 = last.trim().parse().map_err(|_| invalid())?;
         let start = first.max(1);
-        let requested = usize::try_from((last + 1).saturating_sub(start)).unwrap_or(usize::MAX);
+        let requested = usize::try_from(last.saturating_add(1).saturating_sub(start)).unwrap_or(usize::MAX);
         let limit = requested.min(self.section_size);
         let items = self.query(NotificationQuery::new(Some(start), limit)).await?;
         let id = match (items.first(), items.last()) {
@@ -75,7 +75,10 @@ impl<'a> NotificationLog<'a> {
             _ => None,
         };
         let next_id = match items.last() {
-            Some(last) if items.len() == limit => Some(format!("{},{}", last.id + 1, last.id + limit as u64)),
+            Some(last) if items.len() == limit => {
+                let next = last.id.saturating_add(1);
+                Some(format!("{next},{}", next.saturating_add(limit as u64 - 1)))
+            }
             _ => None,
         };
         Ok(Section { id, items, next_id })
@@ -93,7 +96,8 @@ impl<'a> NotificationLog<'a> {
     /// section's `next_id` (Python's `NotificationLogReader.read`).
     pub fn read(&self, start: u64) -> impl Stream<Item = Result<Notification, ApplicationError>> + 'a {
         let log = *self;
-        let first = Some(format!("{},{}", start.max(1), start.max(1) + log.section_size as u64 - 1));
+        let start = start.max(1);
+        let first = Some(format!("{start},{}", start.saturating_add(log.section_size as u64 - 1)));
         let state = (log, first, std::collections::VecDeque::new());
         futures_util::stream::unfold(state, |(log, mut next, mut buffer)| async move {
             loop {

@@ -26,12 +26,27 @@ pub(crate) fn map(error: sqlx::Error) -> PersistenceError {
                     PersistenceError::Connection { message }
                 }
                 // SQLite: SQLITE_BUSY, SQLITE_LOCKED (with extended codes).
-                Some(code) if is_sqlite_code(code, &[5, 6]) => PersistenceError::LockTimeout { message },
+                Some(code) if is_sqlite(db.as_ref()) && is_sqlite_code(code, &[5, 6]) => {
+                    PersistenceError::LockTimeout { message }
+                }
                 _ if message.starts_with("no such table") => PersistenceError::MissingTable { message },
                 _ => PersistenceError::Other { message },
             }
         }
         _ => PersistenceError::Other { message: error.to_string() },
+    }
+}
+
+/// Whether the error comes from SQLite (whose codes are numbers, as some SQLSTATEs are).
+fn is_sqlite(error: &dyn sqlx::error::DatabaseError) -> bool {
+    #[cfg(feature = "sqlite")]
+    {
+        error.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+    }
+    #[cfg(not(feature = "sqlite"))]
+    {
+        let _ = error;
+        false
     }
 }
 

@@ -118,8 +118,11 @@ fn identifier(name: &str, what: &str) -> Result<String> {
 #[derive(Debug)]
 struct Sql {
     create: Vec<String>,
-    /// `BEGIN`, the lock timeout and the table lock: one round trip.
-    begin_locked: String,
+    /// Inside a write transaction: the timeouts and the table lock, in one round trip.
+    lock: String,
+    /// The name of the table's primary key, to tell version conflicts from other clashes.
+    primary_key: String,
+    snapshots_key: String,
     channel: String,
     insert_events: String,
     insert_snapshots: String,
@@ -172,15 +175,23 @@ impl Sql {
                      PRIMARY KEY (application_name)) {autovacuum}"
                 ),
             ],
-            begin_locked: {
+            lock: {
+                // A timeout below a millisecond still times out (zero would mean never).
                 let timeout = if options.lock_timeout.is_zero() {
                     String::new()
                 } else {
-                    format!(" SET LOCAL lock_timeout = '{}ms';", options.lock_timeout.as_millis())
+                    format!(" SET LOCAL lock_timeout = '{}ms';", options.lock_timeout.as_millis().max(1))
                 };
-                format!("BEGIN;{timeout} LOCK TABLE {events} IN EXCLUSIVE MODE")
+                format!(
+                    "SET LOCAL idle_in_transaction_session_timeout = '5s';{timeout} LOCK TABLE {events} IN EXCLUSIVE MODE"
+                )
             },
-            channel,
+            primary_key: format!("{events_bare}_pkey"),
+            snapshots_key: format!("{}_snapshots_pkey", options.prefix),
+            channel: {
+                identifier(&channel, "the notification channel (schema and table name)")?;
+                channel
+            },
             // The notification rides in the insert: one statement, one round trip.
             insert_events: format!(
                 "WITH new AS (INSERT INTO {events} ({columns}) {unnest} RETURNING notification_id), \
@@ -219,6 +230,8 @@ struct Shared {
     sql: Sql,
     ids: IdType,
     poll: Duration,
+    /// Woken by the store's one LISTEN connection, started by the first subscription.
+    listener: tokio::sync::Mutex<Option<watch::Receiver<u64>>>,
 }
 
 /// The ids of a batch, bound as one array of the column's type.
@@ -259,6 +272,7 @@ impl PostgresStore {
                 sql: Sql::new(&options)?,
                 ids: options.id_type,
                 poll: options.poll_interval,
+                listener: tokio::sync::Mutex::new(None),
             }),
         };
         if options.create_tables {
@@ -331,18 +345,50 @@ impl PostgresStore {
         })
     }
 
-    /// Begins a transaction, taking the events table's lock if `locked`, retrying when no
-    /// connection could be had.
-    async fn begin(&self, locked: bool) -> Result<Transaction<'static, Postgres>> {
-        let statement = locked.then(|| self.shared.sql.begin_locked.as_str());
-        self.retrying("begin a transaction", || async move {
-            match statement {
-                // Built from validated names only.
-                Some(statement) => self.shared.pool.begin_with(AssertSqlSafe(statement)).await,
-                None => self.shared.pool.begin().await,
+    /// The wake-up signal of the store's LISTEN connection, which is started by the first
+    /// subscription on a connection of its own (outside the pool, so that subscriptions
+    /// never starve writers) and ends when the store and all subscriptions are gone.
+    async fn listener(&self) -> Result<watch::Receiver<u64>> {
+        let mut slot = self.shared.listener.lock().await;
+        if let Some(woken) = &*slot {
+            return Ok(woken.clone());
+        }
+        let options = self.shared.pool.connect_options().as_ref().clone();
+        let pool = PgPoolOptions::new().max_connections(1).connect_lazy_with(options);
+        let mut listener = PgListener::connect_with(&pool).await.map_err(map)?;
+        listener.listen(&self.shared.sql.channel).await.map_err(map)?;
+        let (wake, woken) = watch::channel(0_u64);
+        tokio::spawn(async move {
+            let mut count = 0_u64;
+            loop {
+                tokio::select! {
+                    () = wake.closed() => break,
+                    received = listener.recv() => {
+                        if let Err(error) = received {
+                            // sqlx reconnects on the next receive; subscriptions poll meanwhile.
+                            tracing::warn!(%error, "PostgreSQL listener failed");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                        count += 1;
+                        wake.send_replace(count);
+                    }
+                }
             }
-        })
-        .await
+        });
+        *slot = Some(woken.clone());
+        Ok(woken)
+    }
+
+    /// Begins a transaction, retrying when no connection could be had, and takes the
+    /// events table's lock if `locked`. Taking the lock inside the transaction means that
+    /// a lock timeout, or a caller giving up, rolls the transaction back.
+    async fn begin(&self, locked: bool) -> Result<Transaction<'static, Postgres>> {
+        let mut tx = self.retrying("begin a transaction", || self.shared.pool.begin()).await?;
+        if locked {
+            // Built from validated names only.
+            sqlx::raw_sql(AssertSqlSafe(self.shared.sql.lock.as_str())).execute(&mut *tx).await.map_err(map)?;
+        }
+        Ok(tx)
     }
 
     async fn write(&self, snapshots: bool, events: Vec<StoredEvent>, tracking: Option<Tracking>) -> Result<Vec<u64>> {
@@ -358,10 +404,11 @@ impl PostgresStore {
             IdArray::Text(ids) => query.bind(ids),
         };
         let query = query.bind(&versions).bind(&topics).bind(&states);
+        let primary_key = &sql.primary_key;
         if snapshots {
             // One statement is atomic on its own: no transaction, no lock.
             if !events.is_empty() {
-                inserted(query.execute(&self.shared.pool).await, &events)?;
+                inserted(query.execute(&self.shared.pool).await, &events, &sql.snapshots_key)?;
             }
             return Ok(Vec::new());
         }
@@ -371,7 +418,7 @@ impl PostgresStore {
         }
         let mut notification_ids = Vec::with_capacity(events.len());
         if !events.is_empty() {
-            for row in inserted(query.bind(&sql.channel).fetch_all(&mut *tx).await, &events)? {
+            for row in inserted(query.bind(&sql.channel).fetch_all(&mut *tx).await, &events, primary_key)? {
                 notification_ids.push(version_from_db(row.try_get(0).map_err(map)?)?);
             }
         }
@@ -471,10 +518,24 @@ impl PostgresStore {
     }
 }
 
-/// The result of an insert, with a unique violation as the conflict it stands for.
-fn inserted<T>(result: std::result::Result<T, sqlx::Error>, events: &[StoredEvent]) -> Result<T> {
+/// The result of an insert: a violation of the primary key `primary_key` is the version
+/// conflict it stands for; any other clash (a notification id already taken, when the
+/// sequence is behind the table) is not.
+fn inserted<T>(result: std::result::Result<T, sqlx::Error>, events: &[StoredEvent], primary_key: &str) -> Result<T> {
     match result {
-        Err(error) if is_unique_violation(&error) => Err(conflict(&error, events)),
+        Err(error) if is_unique_violation(&error) => {
+            let constraint = match &error {
+                sqlx::Error::Database(db) => db.constraint().map(str::to_owned),
+                _ => None,
+            };
+            if constraint.as_deref().is_none_or(|c| c == primary_key) {
+                Err(conflict(&error, events))
+            } else {
+                Err(PersistenceError::Data {
+                    message: format!("{error} (is the notification id sequence behind the table?)"),
+                })
+            }
+        }
         other => other.map_err(map),
     }
 }
@@ -582,25 +643,7 @@ impl ApplicationRecorder for PostgresApplicationRecorder {
     }
 
     async fn subscribe(&self, gt: Option<u64>, topics: Vec<String>) -> Result<Subscription> {
-        let mut listener = PgListener::connect_with(&self.store.shared.pool).await.map_err(map)?;
-        listener.listen(&self.store.shared.sql.channel).await.map_err(map)?;
-        let (wake, woken) = watch::channel(0_u64);
-        tokio::spawn(async move {
-            let mut count = 0_u64;
-            loop {
-                tokio::select! {
-                    () = wake.closed() => break,
-                    received = listener.recv() => {
-                        if let Err(error) = received {
-                            tracing::warn!(%error, "PostgreSQL listener failed; the subscription polls until it reconnects");
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                        }
-                        count += 1;
-                        wake.send_replace(count);
-                    }
-                }
-            }
-        });
+        let woken = self.store.listener().await?;
         Ok(follow(self.clone(), gt, topics, woken, Some(self.store.shared.poll)))
     }
 }

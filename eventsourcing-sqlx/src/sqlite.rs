@@ -10,7 +10,10 @@
 //! ```
 //!
 //! One connection writes at a time (`BEGIN IMMEDIATE`, behind an in-process lock), so
-//! notification ids are committed in order. File databases use WAL, so readers do not wait
+//! notification ids are committed in order. As in Python, the notification id is the
+//! table's implicit `rowid`: do not `VACUUM` the database or dump and restore it, which may
+//! renumber rowids of a table without an `INTEGER PRIMARY KEY`, moving positions that
+//! followers have tracked. File databases use WAL, so readers do not wait
 //! for the writer. Subscriptions wake at once for writes made through this library in this
 //! process, and poll for writes from elsewhere.
 

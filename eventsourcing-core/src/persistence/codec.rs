@@ -70,9 +70,7 @@ impl Codec {
     pub fn encode<T: Serialize + ?Sized>(self, value: &T) -> Result<Vec<u8>, CodecError> {
         let result = match self {
             Codec::Json => serde_json::to_vec(value).map_err(|e| e.to_string()),
-            Codec::Bincode => {
-                bincode::serde::encode_to_vec(value, bincode::config::standard()).map_err(|e| e.to_string())
-            }
+            Codec::Bincode => bincode::serde::encode_to_vec(value, bincode_config()).map_err(|e| e.to_string()),
         };
         result.map_err(|message| CodecError::Encode {
             what: std::any::type_name::<T>().to_owned(),
@@ -158,7 +156,7 @@ impl Codec {
                     .and_then(|value| deserializer.end().map(|()| value))
                     .map_err(|e| e.to_string())
             }
-            Codec::Bincode => match bincode::serde::seed_decode_from_slice(seed, bytes, bincode::config::standard()) {
+            Codec::Bincode => match bincode::serde::seed_decode_from_slice(seed, bytes, bincode_config()) {
                 Ok((value, read)) if read == bytes.len() || partial(&value) => Ok(value),
                 Ok((_, read)) => Err(format!("{} trailing bytes", bytes.len() - read)),
                 Err(e) => Err(e.to_string()),
@@ -183,6 +181,14 @@ impl CodecError {
             other => other,
         }
     }
+}
+
+/// The largest value bincode may decode. Stored bytes are untrusted: without a limit, a
+/// forged length would make the decoder allocate before it finds the bytes missing.
+const BINCODE_LIMIT: usize = 256 * 1024 * 1024;
+
+fn bincode_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<BINCODE_LIMIT>()
 }
 
 struct Payload<'a, E>(&'a E);

@@ -628,11 +628,25 @@ impl Mapper {
             (None, false) => frame.body.to_vec(),
         };
         if frame.flags & ZSTD != 0 {
-            bytes = zstd::stream::decode_all(bytes.as_slice())
-                .map_err(|e| MapperError::Decompression { record: record(), message: e.to_string() })?;
+            bytes = decompress(&bytes).map_err(|message| MapperError::Decompression { record: record(), message })?;
         }
         Ok((frame.flags, bytes))
     }
+}
+
+/// The largest record that decompression may produce: stored bytes are untrusted, and a
+/// small record can claim to expand without bound.
+const DECOMPRESSED_LIMIT: u64 = 256 * 1024 * 1024;
+
+fn decompress(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let decoder = zstd::stream::Decoder::new(bytes).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    decoder.take(DECOMPRESSED_LIMIT + 1).read_to_end(&mut out).map_err(|e| e.to_string())?;
+    if out.len() as u64 > DECOMPRESSED_LIMIT {
+        return Err(format!("it expands beyond {DECOMPRESSED_LIMIT} bytes"));
+    }
+    Ok(out)
 }
 
 fn parse_frame(state: &[u8]) -> Option<Frame<'_>> {

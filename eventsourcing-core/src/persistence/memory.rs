@@ -91,7 +91,12 @@ impl InMemoryRecorder {
         let max = state.events.len() as u64;
         drop(state);
         if !ids.is_empty() {
-            self.shared.committed.send_replace(max);
+            // Concurrent inserts may get here in either order: the signal only moves forward.
+            self.shared.committed.send_if_modified(|seen| {
+                let newer = max > *seen;
+                *seen = (*seen).max(max);
+                newer
+            });
         }
         Ok(ids)
     }

@@ -42,18 +42,23 @@ impl From<&str> for OriginatorId {
 }
 
 impl OriginatorId {
-    /// The id's bytes as hashed and authenticated: the 16 UUID bytes or the UTF-8 text,
-    /// after a tag byte so that a text id never collides with a UUID.
+    /// The id's bytes as hashed and authenticated: the 16 bytes of a UUID (also of a text
+    /// id that spells one, since stores may hand a UUID back as text or the reverse), or
+    /// the UTF-8 text, each after a tag byte so that the two never collide.
     pub(crate) fn write_identity(&self, out: &mut Vec<u8>) {
-        match self {
-            OriginatorId::Uuid(id) => {
+        let uuid = match self {
+            OriginatorId::Uuid(id) => Ok(*id),
+            OriginatorId::Text(text) => Uuid::try_parse(text).map_err(|_| text),
+        };
+        match uuid {
+            Ok(id) => {
                 out.push(0);
                 out.extend_from_slice(id.as_bytes());
             }
-            OriginatorId::Text(id) => {
+            Err(text) => {
                 out.push(1);
-                out.extend_from_slice(&(id.len() as u64).to_le_bytes());
-                out.extend_from_slice(id.as_bytes());
+                out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+                out.extend_from_slice(text.as_bytes());
             }
         }
     }
