@@ -45,14 +45,15 @@ pub(crate) enum Choice {
     PostgresPool(sqlx::PgPool),
 }
 
-/// Opens the store `choice` names.
+/// Opens the store `choice` names (`name` prefixes PostgreSQL's tables).
+#[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(clippy::unused_async))]
 pub(crate) async fn open(
     choice: Choice,
     name: &str,
     env: &Environment,
     snapshotting: bool,
 ) -> Result<Stores, ApplicationError> {
-    let _ = name;
     match choice {
         Choice::Recorders(stores) => Ok(stores),
         #[cfg(feature = "sqlite")]

@@ -60,7 +60,7 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 /// Whether trying again may succeed: the connection failed before anything was sent.
-#[allow(dead_code)]
+#[cfg(feature = "postgres")]
 pub(crate) fn is_transient(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Protocol(_))
         || matches!(error, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("08") || c == "57P03"))

@@ -1,4 +1,7 @@
-use eventsourcing_core::persistence::{OriginatorId, PersistenceError};
+#[cfg(feature = "sqlite")]
+use eventsourcing_core::persistence::OriginatorId;
+use eventsourcing_core::persistence::PersistenceError;
+#[cfg(feature = "sqlite")]
 use uuid::Uuid;
 
 /// How a store keeps originator ids (Python's `ORIGINATOR_ID_TYPE`).
@@ -12,8 +15,8 @@ pub enum IdType {
 }
 
 impl IdType {
-    /// The id as text, for SQLite and for text columns.
-    #[allow(dead_code)]
+    /// The id as text, for SQLite.
+    #[cfg(feature = "sqlite")]
     pub(crate) fn to_text(self, id: &OriginatorId) -> Result<String, PersistenceError> {
         match (self, id) {
             (IdType::Uuid, OriginatorId::Uuid(id)) => Ok(id.simple().to_string()),
@@ -25,8 +28,8 @@ impl IdType {
         }
     }
 
-    /// The id read from text.
-    #[allow(dead_code)]
+    /// The id read from SQLite's text.
+    #[cfg(feature = "sqlite")]
     pub(crate) fn parse(self, text: String) -> Result<OriginatorId, PersistenceError> {
         match self {
             IdType::Uuid => Uuid::try_parse(&text)

@@ -9,9 +9,12 @@
 //! - [`postgres`] (feature `postgres`): tables `<name>_events`, `<name>_snapshots`,
 //!   `<name>_tracking` in a schema; notification ids in commit order; LISTEN/NOTIFY.
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod error;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod ids;
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use ids::IdType;
 
 #[cfg(feature = "sqlite")]
