@@ -22,11 +22,7 @@ impl Dog {
 }
 
 fn postgres_url() -> Option<String> {
-    let url = std::env::var("EVENTSOURCING_POSTGRES_TEST_URL").ok().filter(|u| !u.is_empty());
-    if url.is_none() {
-        say_skipped();
-    }
-    url
+    eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")
 }
 
 fn schema() -> String {
@@ -269,18 +265,4 @@ async fn a_notification_id_clash_is_not_a_version_conflict() {
     let error = app.save(&mut Dog::register("Fido")).await.unwrap_err();
     assert!(!error.is_conflict(), "{error}");
     assert!(matches!(error, ApplicationError::Persistence(PersistenceError::Data { .. })), "{error}");
-}
-
-/// Says, once per test program and past the test harness's output capture, that the
-/// PostgreSQL tests were skipped.
-fn say_skipped() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: PostgreSQL tests skipped in {}: set EVENTSOURCING_POSTGRES_TEST_URL to run them",
-            module_path!()
-        );
-    });
 }

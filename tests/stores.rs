@@ -57,10 +57,7 @@ impl Store {
     }
 
     fn postgres() -> Option<Store> {
-        let Some(url) = std::env::var("EVENTSOURCING_POSTGRES_TEST_URL").ok().filter(|u| !u.is_empty()) else {
-            say_skipped();
-            return None;
-        };
+        let url = eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")?;
         Some(Store::Postgres { url, schema: format!("es_test_{}", Uuid::new_v4().simple()) })
     }
 
@@ -350,17 +347,3 @@ macro_rules! on_every_store {
 }
 
 on_every_store!(dog_school, world, snapshots, encrypted_compressed_chained, text_ids, concurrent_writers, subscription,);
-
-/// Says, once per test program and past the test harness's output capture, that the
-/// PostgreSQL tests were skipped.
-fn say_skipped() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: PostgreSQL tests skipped in {}: set EVENTSOURCING_POSTGRES_TEST_URL to run them",
-            module_path!()
-        );
-    });
-}

@@ -54,6 +54,22 @@ fn is_sqlite_code(code: &str, primary: &[i64]) -> bool {
     code.parse::<i64>().is_ok_and(|code| primary.contains(&(code & 0xff)))
 }
 
+/// The conflict of a tracking position that did not advance past `recorded`.
+pub(crate) fn tracking_conflict(
+    tracking: &eventsourcing_core::persistence::Tracking,
+    recorded: Option<i64>,
+) -> PersistenceError {
+    let recorded = recorded.map(crate::ids::version_from_db).transpose();
+    match recorded {
+        Ok(recorded) => PersistenceError::TrackingConflict {
+            application_name: tracking.application_name.clone(),
+            notification_id: tracking.notification_id,
+            recorded,
+        },
+        Err(error) => error,
+    }
+}
+
 /// Whether the error is a unique-constraint violation.
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)

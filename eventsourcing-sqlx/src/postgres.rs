@@ -34,7 +34,7 @@ use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::error::{is_transient, is_unique_violation, map};
+use crate::error::{is_transient, is_unique_violation, map, tracking_conflict};
 use crate::ids::{IdType, text_in_uuid_store, version_from_db, version_to_db};
 
 /// How to reach the database and name the tables.
@@ -442,11 +442,7 @@ impl PostgresStore {
             .fetch_optional(&mut **tx)
             .await
             .map_err(map)?;
-        Err(PersistenceError::TrackingConflict {
-            application_name: tracking.application_name.clone(),
-            notification_id: tracking.notification_id,
-            recorded: recorded.map(version_from_db).transpose()?,
-        })
+        Err(tracking_conflict(tracking, recorded))
     }
 
     /// Runs `run` (a read, or the start of a transaction: nothing that may have been

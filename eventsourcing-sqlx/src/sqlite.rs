@@ -30,7 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 use tokio::sync::watch;
 
-use crate::error::{is_unique_violation, map};
+use crate::error::{is_unique_violation, map, tracking_conflict};
 use crate::ids::{IdType, version_from_db, version_to_db};
 
 const CREATE_EVENTS: &str = "CREATE TABLE IF NOT EXISTS stored_events (\
@@ -283,11 +283,7 @@ async fn insert_tracking(tx: &mut Transaction<'static, Sqlite>, tracking: &Track
         .fetch_optional(&mut **tx)
         .await
         .map_err(map)?;
-    Err(PersistenceError::TrackingConflict {
-        application_name: tracking.application_name.clone(),
-        notification_id: tracking.notification_id,
-        recorded: recorded.map(version_from_db).transpose()?,
-    })
+    Err(tracking_conflict(tracking, recorded))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,11 +7,7 @@ use eventsourcing_sqlx::IdType;
 use eventsourcing_sqlx::postgres::{PostgresOptions, PostgresStore};
 
 fn url() -> Option<String> {
-    let url = std::env::var("EVENTSOURCING_POSTGRES_TEST_URL").ok().filter(|u| !u.is_empty());
-    if url.is_none() {
-        say_skipped();
-    }
-    url
+    eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")
 }
 
 async fn store(id_type: IdType) -> Option<PostgresStore> {
@@ -29,18 +25,4 @@ mod events {
 mod snapshots {
     use super::*;
     eventsourcing_core::recorder_conformance_tests!(optional aggregate, || async { Some(store(IdType::Uuid).await?.snapshots()) });
-}
-
-/// Says, once per test program and past the test harness's output capture, that the
-/// PostgreSQL tests were skipped.
-fn say_skipped() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: PostgreSQL tests skipped in {}: set EVENTSOURCING_POSTGRES_TEST_URL to run them",
-            module_path!()
-        );
-    });
 }

@@ -8,10 +8,7 @@ use eventsourcing_sqlx::postgres::{PostgresOptions, PostgresStore};
 
 #[test]
 fn tailing_readers_see_every_commit_under_concurrent_writers() {
-    let Some(url) = std::env::var("EVENTSOURCING_POSTGRES_TEST_URL").ok().filter(|u| !u.is_empty()) else {
-        say_skipped();
-        return;
-    };
+    let Some(url) = eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL") else { return };
     run(async {
         let mut options = PostgresOptions::from_url(&url, "stress").unwrap();
         options.schema = format!("es_test_{}", uuid::Uuid::new_v4().simple());
@@ -26,20 +23,6 @@ fn tailing_readers_see_every_commit_under_concurrent_writers() {
             figures.elapsed,
             f64::from(u32::try_from(figures.events).unwrap_or(u32::MAX)) / figures.elapsed.as_secs_f64(),
             figures.conflicts
-        );
-    });
-}
-
-/// Says, once per test program and past the test harness's output capture, that the
-/// PostgreSQL tests were skipped.
-fn say_skipped() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: PostgreSQL tests skipped in {}: set EVENTSOURCING_POSTGRES_TEST_URL to run them",
-            module_path!()
         );
     });
 }

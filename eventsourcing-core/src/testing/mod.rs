@@ -49,6 +49,22 @@ pub fn run<F: std::future::Future<Output = ()>>(future: F) {
         .block_on(future);
 }
 
+/// The value of the environment variable `var`, which names a server tests need; without
+/// it, says once per test program, past the test harness's output capture, that those
+/// tests were skipped, and returns `None`.
+pub fn env_or_skip(var: &str) -> Option<String> {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    let value = std::env::var(var).ok().filter(|value| !value.is_empty());
+    if value.is_none() {
+        SAID.call_once(|| {
+            use std::io::Write as _;
+            let program = std::env::args().next().unwrap_or_default();
+            let _ = writeln!(std::io::stderr(), "note: tests skipped in {program}: set {var} to run them");
+        });
+    }
+    value
+}
+
 /// A stored event with the given identity and a small payload.
 pub fn stored(originator_id: &OriginatorId, originator_version: u64, topic: &str) -> StoredEvent {
     StoredEvent {
