@@ -106,10 +106,22 @@ pub(crate) async fn load<A: Aggregate>(
         let mut latest = EventQuery::all().desc().limit(1);
         latest.lte = version;
         if let Some(stored) = snapshots.select_events(&originator_id, latest).await?.pop() {
-            let snapshot = app.mapper().decode_snapshot::<A>(&stored)?;
-            cursor = ChainCursor::after(snapshot.head);
-            query = query.gt(snapshot.originator_version);
-            aggregate = Some(snapshot.restore());
+            // A snapshot is a shortcut to the events: one that cannot be read (a changed
+            // state shape, a damaged record) is passed over, and the events replayed.
+            match app.mapper().decode_snapshot::<A>(&stored) {
+                Ok(snapshot) => {
+                    cursor = ChainCursor::after(snapshot.head);
+                    query = query.gt(snapshot.originator_version);
+                    aggregate = Some(snapshot.restore());
+                }
+                Err(error) => tracing::warn!(
+                    aggregate = A::NAME,
+                    id = %id,
+                    snapshot_version = stored.originator_version,
+                    %error,
+                    "snapshot cannot be read; replaying the events instead"
+                ),
+            }
         }
     }
     let stored = app.recorder().select_events(&originator_id, query).await?;

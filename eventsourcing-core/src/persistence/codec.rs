@@ -51,12 +51,15 @@ pub enum CodecError {
         message: String,
     },
     /// Stored bytes do not match the shape of the value they should hold.
-    #[error("cannot decode {what} from {codec:?}: {message}")]
+    #[error("cannot decode {what} from {codec:?}: {}{message}", field_prefix(.field.as_deref()))]
     Decode {
         /// What was being decoded.
         what: String,
         /// The codec.
         codec: Codec,
+        /// Where in the value decoding failed (`payload.weight`, `state.tricks[2]`), when
+        /// known.
+        field: Option<String>,
         /// The deserialiser's message.
         message: String,
     },
@@ -84,7 +87,7 @@ impl Codec {
     /// # Errors
     /// [`CodecError::Decode`] if the bytes do not hold a `T`.
     pub fn decode<T: DeserializeOwned>(self, bytes: &[u8]) -> Result<T, CodecError> {
-        self.decode_seed(PhantomData::<T>, bytes, |_| false, || std::any::type_name::<T>().to_owned())
+        self.decode_seed(|| PhantomData::<T>, bytes, |_| false, || std::any::type_name::<T>().to_owned())
     }
 
     /// Encodes an event's fields in their current version.
@@ -107,7 +110,7 @@ impl Codec {
         if version == 0 || version > info.version {
             return Err(CodecError::UnknownVersion { name: name.to_owned(), version, current: info.version });
         }
-        let seed = EventSeed::<E> { name, version, marker: PhantomData };
+        let seed = || EventSeed::<E> { name, version, marker: PhantomData };
         self.decode_seed(seed, bytes, |_| false, || format!("event {name} version {version}"))
     }
 
@@ -132,7 +135,8 @@ impl Codec {
         bytes: &[u8],
     ) -> Result<Snapshot<A>, CodecError> {
         let what = format!("snapshot of {} {originator_id} version {originator_version}", A::NAME);
-        let seed = SnapshotSeed::<A> { originator_id, originator_version, marker: PhantomData };
+        let seed =
+            || SnapshotSeed::<A> { originator_id: originator_id.clone(), originator_version, marker: PhantomData };
         self.decode_seed(seed, bytes, Result::is_err, || what)?.map_err(|version| CodecError::UnknownVersion {
             name: A::NAME.to_owned(),
             version,
@@ -140,16 +144,36 @@ impl Codec {
         })
     }
 
-    /// Decodes with `seed`, requiring every byte to be used unless `partial` says the value
-    /// stands for a part left unread on purpose.
+    /// Decodes with the seed `seed` makes, requiring every byte to be used unless `partial`
+    /// says the value stands for a part left unread on purpose. A failure names the field
+    /// where decoding stopped.
     pub(crate) fn decode_seed<'de, S: DeserializeSeed<'de>>(
         self,
-        seed: S,
+        seed: impl Fn() -> S,
         bytes: &'de [u8],
         partial: impl Fn(&S::Value) -> bool,
         what: impl FnOnce() -> String,
     ) -> Result<S::Value, CodecError> {
-        let result = match self {
+        let message = match self.run(seed(), bytes, &partial) {
+            Ok(value) => return Ok(value),
+            Err(message) => message,
+        };
+        // Only now decode again, tracking the path: tracking costs on every value, and
+        // failures are rare.
+        let mut track = serde_path_to_error::Track::new();
+        let failed = self.run(Tracked { seed: seed(), track: &mut track }, bytes, &partial).is_err();
+        let path = track.path().to_string();
+        let field = (failed && !path.is_empty() && path != "?").then_some(path);
+        Err(CodecError::Decode { what: what(), codec: self, field, message })
+    }
+
+    fn run<'de, S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+        bytes: &'de [u8],
+        partial: &impl Fn(&S::Value) -> bool,
+    ) -> Result<S::Value, String> {
+        match self {
             Codec::Json => {
                 let mut deserializer = serde_json::Deserializer::from_slice(bytes);
                 seed.deserialize(&mut deserializer)
@@ -159,11 +183,30 @@ impl Codec {
             Codec::Bincode => match bincode::serde::seed_decode_from_slice(seed, bytes, bincode_config()) {
                 Ok((value, read)) if read == bytes.len() || partial(&value) => Ok(value),
                 Ok((_, read)) => Err(format!("{} trailing bytes", bytes.len() - read)),
+                Err(bincode::error::DecodeError::Serde(bincode::serde::DecodeError::AnyNotSupported)) => Err(
+                    "bincode cannot hold self-describing values (serde_json::Value, untagged or internally tagged enums, flatten): use the JSON codec for them".to_owned(),
+                ),
                 Err(e) => Err(e.to_string()),
             },
-        };
-        result.map_err(|message| CodecError::Decode { what: what(), codec: self, message })
+        }
     }
+}
+
+/// A seed that records where in the value its deserialiser failed.
+struct Tracked<'t, S> {
+    seed: S,
+    track: &'t mut serde_path_to_error::Track,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Tracked<'_, S> {
+    type Value = S::Value;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
+        self.seed.deserialize(serde_path_to_error::Deserializer::new(deserializer, self.track))
+    }
+}
+
+fn field_prefix(field: Option<&str>) -> String {
+    field.map(|field| format!("{field}: ")).unwrap_or_default()
 }
 
 impl CodecError {
@@ -175,6 +218,14 @@ impl CodecError {
         }
     }
 
+    /// Where in the value decoding failed, when known.
+    pub(crate) fn field(&self) -> Option<String> {
+        match self {
+            CodecError::Decode { field, .. } => field.clone(),
+            _ => None,
+        }
+    }
+
     fn describing(self, what: impl FnOnce() -> String) -> Self {
         match self {
             CodecError::Encode { codec, message, .. } => CodecError::Encode { what: what(), codec, message },
@@ -183,12 +234,14 @@ impl CodecError {
     }
 }
 
-/// The largest value bincode may decode. Stored bytes are untrusted: without a limit, a
-/// forged length would make the decoder allocate before it finds the bytes missing.
-const BINCODE_LIMIT: usize = 256 * 1024 * 1024;
+/// The largest encoded event or snapshot (before compression and encryption) that this
+/// library writes or reads: 256 MiB. Stored bytes are untrusted, so decoders stop at this
+/// size (a forged length or a small record that claims to expand must not make them
+/// allocate without bound), and encoders refuse what decoders would refuse.
+pub const MAX_RECORD_SIZE: usize = 256 * 1024 * 1024;
 
 fn bincode_config() -> impl bincode::config::Config {
-    bincode::config::standard().with_limit::<BINCODE_LIMIT>()
+    bincode::config::standard().with_limit::<MAX_RECORD_SIZE>()
 }
 
 struct Payload<'a, E>(&'a E);

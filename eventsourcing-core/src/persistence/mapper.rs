@@ -11,7 +11,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::cipher::{Cipher, DecryptError};
-use super::codec::{Codec, CodecError};
+use super::codec::{Codec, CodecError, MAX_RECORD_SIZE};
 use super::envelope::{EnvelopeRef, EnvelopeSeed};
 use super::stored::{OriginatorId, StoredEvent};
 use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent, EventHash, EventMetadata, Snapshot};
@@ -177,10 +177,12 @@ pub enum MapperError {
         current: u32,
     },
     /// The bytes do not decode into the event's or snapshot's shape.
-    #[error("{record}: cannot decode: {message}")]
+    #[error("{record}: cannot decode: {}{message}", field_prefix(.field.as_deref()))]
     Undecodable {
         /// The record.
         record: Box<RecordId>,
+        /// Where in the event or snapshot decoding failed (`payload.weight`), when known.
+        field: Option<String>,
         /// The decoder's message.
         message: String,
     },
@@ -239,6 +241,44 @@ pub enum MapperError {
         /// The encoder's message.
         message: String,
     },
+    /// An event or snapshot was not written because it would not read back: its encoded
+    /// form does not decode into the same value (for example, a NaN or infinite float in
+    /// JSON, which writes them as `null`; a `serde_json::Value` or a field skipped when
+    /// serialising, under bincode, which cannot describe itself). Nothing was written.
+    #[error("{record}: not written, it would not read back: {}{message}{}", field_prefix(.field.as_deref()), json_hint(.message))]
+    NotReadable {
+        /// The record.
+        record: Box<RecordId>,
+        /// Where in the event or snapshot reading back failed (`payload.weight`), when known.
+        field: Option<String>,
+        /// What reading it back reported.
+        message: String,
+    },
+    /// An event or snapshot was not written because its encoded form is larger than any
+    /// record this library reads ([`MAX_RECORD_SIZE`]). Nothing
+    /// was written.
+    #[error("{record}: not written, it encodes to {size} bytes, more than the {limit} bytes a record may hold")]
+    TooLarge {
+        /// The record.
+        record: Box<RecordId>,
+        /// Its encoded size.
+        size: usize,
+        /// The largest record.
+        limit: usize,
+    },
+}
+
+fn field_prefix(field: Option<&str>) -> String {
+    field.map(|field| format!("{field}: ")).unwrap_or_default()
+}
+
+/// A hint for the one way plain data fails to read back from JSON.
+fn json_hint(message: &str) -> &'static str {
+    if message.starts_with("invalid type: null, expected f") {
+        " (JSON has no NaN or infinity: it writes them as null)"
+    } else {
+        ""
+    }
 }
 
 impl MapperError {
@@ -255,7 +295,9 @@ impl MapperError {
             | MapperError::Decompression { record, .. }
             | MapperError::UnknownFormat { record }
             | MapperError::BrokenChain { record, .. }
-            | MapperError::Encode { record, .. } => record,
+            | MapperError::Encode { record, .. }
+            | MapperError::NotReadable { record, .. }
+            | MapperError::TooLarge { record, .. } => record,
         }
     }
 }
@@ -398,8 +440,12 @@ impl Mapper {
     /// Encodes events of one aggregate, oldest first, chaining them after `head`
     /// (the aggregate's head before these events). Returns the records and the new head.
     ///
+    /// Every record is decoded again before it is returned: what would not read back (or
+    /// is larger than any record may be) is refused here rather than stored.
+    ///
     /// # Errors
-    /// [`MapperError::Encode`] if an event cannot be serialised or encrypted.
+    /// [`MapperError::Encode`] if an event cannot be serialised or encrypted;
+    /// [`MapperError::NotReadable`] or [`MapperError::TooLarge`] if it would not read back.
     pub fn encode_events<A: Aggregate>(
         &self,
         events: &[DomainEvent<A::Event, A::Id>],
@@ -414,8 +460,15 @@ impl Mapper {
                 metadata: &event.metadata,
                 payload: Some(&event.payload),
             };
-            let (record, hash) =
-                self.encode(event.originator_id.to_originator_id(), event.originator_version, topic, &envelope, head)?;
+            let verify = |codec, bytes: &[u8]| verify_event(codec, bytes, &envelope);
+            let (record, hash) = self.encode(
+                event.originator_id.to_originator_id(),
+                event.originator_version,
+                topic,
+                &envelope,
+                verify,
+                head,
+            )?;
             head = hash.or(head);
             stored.push(record);
         }
@@ -437,22 +490,38 @@ impl Mapper {
         let envelope =
             EnvelopeRef::<A::Event> { timestamp: &timestamp, version: 1, metadata: &metadata, payload: None };
         let topic = format!("{}{DISCARDED}", A::NAME);
-        let (record, hash) = self.encode(id.to_originator_id(), version, topic, &envelope, head)?;
+        // A marker has no fields: it always reads back.
+        let (record, hash) = self.encode(id.to_originator_id(), version, topic, &envelope, |_, _| Ok(()), head)?;
         Ok((record, hash.or(head)))
     }
 
+    /// Encodes `value`, checks with `verify` that its encoded form decodes back into it,
+    /// then compresses, encrypts and chains it.
     fn encode<T: Serialize>(
         &self,
         originator_id: OriginatorId,
         originator_version: u64,
         topic: String,
         value: &T,
+        verify: impl FnOnce(Codec, &[u8]) -> Result<(), CodecError>,
         head: Option<EventHash>,
     ) -> Result<(StoredEvent, Option<EventHash>), MapperError> {
         let mut stored = StoredEvent { originator_id, originator_version, topic, state: Vec::new() };
         let fail =
             |stored: &StoredEvent, message: String| MapperError::Encode { record: RecordId::of(stored), message };
         let mut bytes = self.codec.encode(value).map_err(|e| fail(&stored, e.to_string()))?;
+        if bytes.len() > MAX_RECORD_SIZE {
+            return Err(MapperError::TooLarge {
+                record: RecordId::of(&stored),
+                size: bytes.len(),
+                limit: MAX_RECORD_SIZE,
+            });
+        }
+        verify(self.codec, &bytes).map_err(|error| MapperError::NotReadable {
+            record: RecordId::of(&stored),
+            field: error.field(),
+            message: error.message(),
+        })?;
         let mut flags = if self.codec == Codec::Bincode { BINCODE } else { 0 };
         if let Some(Compression::Zstd { level }) = self.compression {
             bytes = zstd::bulk::compress(&bytes, level).map_err(|e| fail(&stored, e.to_string()))?;
@@ -524,18 +593,19 @@ impl Mapper {
         let originator_id =
             A::Id::from_originator_id(&stored.originator_id).ok_or_else(|| MapperError::Undecodable {
                 record: record(),
+                field: None,
                 message: format!("the id is not a valid {}", std::any::type_name::<A::Id>()),
             })?;
         let (flags, plain) = self.open(stored, cursor)?;
         let codec = if flags & BINCODE == 0 { Codec::Json } else { Codec::Bincode };
-        let seed = EnvelopeSeed::<A::Event> {
+        let seed = || EnvelopeSeed::<A::Event> {
             name: info.map(|i| i.name),
             current: info.map_or(1, |i| i.version),
             marker: PhantomData,
         };
         let decoded = codec
             .decode_seed(seed, &plain, |decoded| decoded.payload.is_err(), String::new)
-            .map_err(|e| MapperError::Undecodable { record: record(), message: e.message() })?;
+            .map_err(|e| MapperError::Undecodable { record: record(), field: e.field(), message: e.message() })?;
         match decoded.payload {
             Ok(Some(payload)) => Ok(Record::Event(DomainEvent {
                 originator_id,
@@ -560,15 +630,26 @@ impl Mapper {
     /// Encodes a snapshot for a snapshot store (topic: the aggregate's name). When chaining
     /// is on, the snapshot carries a hash of itself, verified on reading.
     ///
+    /// As events are, the snapshot is decoded again before it is returned, so that a
+    /// snapshot that would not read back is never stored.
+    ///
     /// # Errors
-    /// [`MapperError::Encode`] if the state cannot be serialised or encrypted.
+    /// [`MapperError::Encode`] if the state cannot be serialised or encrypted;
+    /// [`MapperError::NotReadable`] or [`MapperError::TooLarge`] if it would not read back
+    /// (including an aggregate that does not derive `Deserialize`).
     pub fn encode_snapshot<A: Aggregate + Serialize>(
         &self,
         snapshot: &Snapshot<A>,
     ) -> Result<StoredEvent, MapperError> {
         let payload = SnapshotPayload(snapshot);
         let id = snapshot.originator_id.to_originator_id();
-        self.encode(id, snapshot.originator_version, A::NAME.to_owned(), &payload, None).map(|(stored, _)| stored)
+        let verify = |codec: Codec, bytes: &[u8]| {
+            let back =
+                codec.decode_snapshot::<A>(snapshot.originator_id.clone(), snapshot.originator_version, bytes)?;
+            same_length(codec, bytes, &SnapshotPayload(&back))
+        };
+        self.encode(id, snapshot.originator_version, A::NAME.to_owned(), &payload, verify, None)
+            .map(|(stored, _)| stored)
     }
 
     /// Decodes a snapshot of `A`, upcasting an older state.
@@ -583,6 +664,7 @@ impl Mapper {
         let originator_id =
             A::Id::from_originator_id(&stored.originator_id).ok_or_else(|| MapperError::Undecodable {
                 record: record(),
+                field: None,
                 message: format!("the id is not a valid {}", std::any::type_name::<A::Id>()),
             })?;
         let (flags, plain) = self.open(stored, &mut ChainCursor::from_start())?;
@@ -591,7 +673,7 @@ impl Mapper {
             CodecError::UnknownVersion { version, current, .. } => {
                 MapperError::UnsupportedVersion { record: record(), version, current }
             }
-            other => MapperError::Undecodable { record: record(), message: other.message() },
+            other => MapperError::Undecodable { record: record(), field: other.field(), message: other.message() },
         })
     }
 
@@ -636,7 +718,7 @@ impl Mapper {
 
 /// The largest record that decompression may produce: stored bytes are untrusted, and a
 /// small record can claim to expand without bound.
-const DECOMPRESSED_LIMIT: u64 = 256 * 1024 * 1024;
+const DECOMPRESSED_LIMIT: u64 = MAX_RECORD_SIZE as u64;
 
 fn decompress(bytes: &[u8]) -> Result<Vec<u8>, String> {
     use std::io::Read as _;
@@ -686,4 +768,51 @@ impl<A: Aggregate + Serialize> Serialize for SnapshotPayload<'_, A> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize_payload(serializer)
     }
+}
+
+/// Checks that an encoded event decodes into the same event.
+fn verify_event<E: AggregateEvent>(
+    codec: Codec,
+    bytes: &[u8],
+    envelope: &EnvelopeRef<'_, E>,
+) -> Result<(), CodecError> {
+    let Some(event) = envelope.payload else { return Ok(()) };
+    let info = event.info();
+    let seed = || EnvelopeSeed::<E> { name: Some(info.name), current: info.version, marker: PhantomData };
+    let decoded = codec.decode_seed(seed, bytes, |_| false, String::new)?;
+    match &decoded.payload {
+        Ok(Some(back)) => same_length(codec, bytes, &EnvelopeRef { payload: Some(back), ..*envelope }),
+        _ => Err(CodecError::Decode {
+            what: String::new(),
+            codec,
+            field: None,
+            message: format!("it reads back as another event than {}", info.name),
+        }),
+    }
+}
+
+/// Checks that the value decoded from `bytes` encodes to as many bytes again. JSON
+/// describes itself, so that a value it decodes is the one it encoded. Bincode does not: a
+/// field skipped when serialising (`skip_serializing_if`) shifts every later field, which
+/// may then decode into other values without an error; encoding them again shows the
+/// difference in length. (Lengths, not bytes: a hash map encodes its entries in another
+/// order each time.)
+fn same_length<T: Serialize>(codec: Codec, bytes: &[u8], back: &T) -> Result<(), CodecError> {
+    if codec == Codec::Json {
+        return Ok(());
+    }
+    let again = codec.encode(back)?;
+    if again.len() == bytes.len() {
+        return Ok(());
+    }
+    Err(CodecError::Decode {
+        what: String::new(),
+        codec,
+        field: None,
+        message: format!(
+            "it reads back as a different value ({} bytes encode as {}): bincode cannot read a value serialised with skipped fields",
+            bytes.len(),
+            again.len()
+        ),
+    })
 }

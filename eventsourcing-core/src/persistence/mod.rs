@@ -18,7 +18,7 @@ mod stored;
 mod subscription;
 
 pub use cipher::{Cipher, CipherKeyError};
-pub use codec::{Codec, CodecError};
+pub use codec::{Codec, CodecError, MAX_RECORD_SIZE};
 pub use error::PersistenceError;
 pub use mapper::{ChainBreak, ChainCursor, Compression, HashChain, Mapper, MapperError, Record, RecordId};
 pub use recorder::{
