@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 
 use eventsourcing::application::Section;
-use eventsourcing::domain::{EventMetadata, caused_by};
+use eventsourcing::domain::{EventMetadata, ReplayError, caused_by};
 use eventsourcing::persistence::memory::InMemoryRecorder;
 use eventsourcing::persistence::{
     AggregateRecorder, ChainBreak, Cipher, EventQuery, HashChain, MapperError, OriginatorId, PersistenceError, Record,
@@ -485,6 +485,28 @@ async fn a_deleted_middle_event_breaks_the_hash_chain() {
             assert_eq!(record.originator_version, 4);
         }
         other => panic!("expected a broken chain, got {other}"),
+    }
+}
+
+#[tokio::test]
+async fn history_reports_a_missing_version_as_get_does() {
+    let recorder = Observed::default();
+    let app = app_on(recorder.clone(), None).await;
+    let dog = dog_with_tricks(&app, &["a", "b", "c"]).await;
+    assert_eq!(app.repository().history::<Dog>(dog.id()).await.unwrap().len(), 4);
+    recorder.rewrite(|mut events: Vec<StoredEvent>| {
+        if events.len() > 2 {
+            events.remove(2);
+        }
+        events
+    });
+    let get = app.repository().get::<Dog>(dog.id()).await.unwrap_err();
+    let history = app.repository().history::<Dog>(dog.id()).await.unwrap_err();
+    for error in [get, history] {
+        assert!(
+            matches!(error, ApplicationError::Replay(ReplayError::OriginatorVersion { expected: 3, found: 4, .. })),
+            "{error}"
+        );
     }
 }
 

@@ -84,6 +84,118 @@ async fn sqlite_settings_are_checked() {
 }
 
 #[tokio::test]
+async fn a_blank_sqlite_dbname_is_refused_not_taken_for_memory() {
+    for blank in ["", "  "] {
+        let error = Application::builder("App")
+            .without_process_env()
+            .env("PERSISTENCE_MODULE", "sqlite")
+            .env("APP_SQLITE_DBNAME", blank)
+            .build()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, ApplicationError::Config(ConfigError::Invalid { variable, .. }) if variable == "APP_SQLITE_DBNAME"),
+            "{blank:?}: {error}"
+        );
+        let error = Application::builder("App").without_process_env().sqlite(blank).build().await.unwrap_err();
+        assert!(
+            matches!(&error, ApplicationError::Persistence(PersistenceError::Configuration { .. })),
+            "{blank:?}: {error}"
+        );
+    }
+    // Memory is asked for by name, and then every connection shares it.
+    for name in [":memory:", "sqlite::memory:", "file:dogs?mode=memory&cache=shared"] {
+        let app = Application::builder("App").without_process_env().sqlite(name).build().await.unwrap();
+        let mut dogs: Vec<Dog> = (0..10).map(|i| Dog::register(&format!("dog {i}"))).collect();
+        app.save(&mut dogs[..]).await.unwrap();
+        for dog in &dogs {
+            assert_eq!(&app.repository().get::<Dog>(dog.id()).await.unwrap(), dog, "{name}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_sqlite_file_that_cannot_be_opened_is_named_with_its_variable() {
+    let path = std::env::temp_dir().join(format!("no-such-dir-{}", Uuid::new_v4())).join("dogs.sqlite");
+    let path = path.display().to_string();
+    let error = Application::builder("App")
+        .without_process_env()
+        .env("PERSISTENCE_MODULE", "sqlite")
+        .env("SQLITE_DBNAME", &path)
+        .build()
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, ApplicationError::Persistence(PersistenceError::Connection { .. })), "{message}");
+    assert!(message.contains(&path) && message.contains("SQLITE_DBNAME"), "{message}");
+}
+
+#[tokio::test]
+async fn numeric_settings_out_of_range_are_errors_naming_the_variable() {
+    let sqlite = [("PERSISTENCE_MODULE", "sqlite"), ("SQLITE_DBNAME", ":memory:")];
+    // Checked before any connection is made: no server is needed at this address.
+    let postgres = [("PERSISTENCE_MODULE", "postgres"), ("POSTGRES_URL", "postgres://postgres@127.0.0.1:1/none")];
+    let parts = [
+        ("PERSISTENCE_MODULE", "postgres"),
+        ("POSTGRES_HOST", "127.0.0.1"),
+        ("POSTGRES_USER", "postgres"),
+        ("POSTGRES_DBNAME", "none"),
+    ];
+    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+        (&sqlite, "SQLITE_LOCK_TIMEOUT", "1e19"),
+        (&sqlite, "SQLITE_LOCK_TIMEOUT", "2147484"),
+        (&sqlite, "SQLITE_LOCK_TIMEOUT", "-1"),
+        (&sqlite, "SQLITE_LOCK_TIMEOUT", "NaN"),
+        (&sqlite, "SQLITE_LOCK_TIMEOUT", "inf"),
+        (&sqlite, "SQLITE_POOL_SIZE", "0"),
+        (&sqlite, "SQLITE_POOL_SIZE", "4294967295"),
+        (&sqlite, "SQLITE_POOL_SIZE", "1001"),
+        (&postgres, "POSTGRES_CONNECT_TIMEOUT", "1e19"),
+        (&postgres, "POSTGRES_CONNECT_TIMEOUT", "0"),
+        (&postgres, "POSTGRES_LOCK_TIMEOUT", "2147484"),
+        (&postgres, "POSTGRES_CONN_MAX_AGE", "1e19"),
+        (&postgres, "POSTGRES_POOL_SIZE", "4294967295"),
+        (&postgres, "POSTGRES_MAX_OVERFLOW", "100000000"),
+        (&postgres, "POSTGRES_MAX_OVERFLOW", "996"),
+        (&parts, "POSTGRES_PORT", "0"),
+        (&parts, "POSTGRES_PORT", "65536"),
+    ];
+    for (base, variable, value) in cases {
+        let mut builder = Application::builder("App").without_process_env();
+        for (key, setting) in *base {
+            builder = builder.env(*key, *setting);
+        }
+        let error = builder.env(*variable, *value).build().await.unwrap_err();
+        assert!(
+            matches!(&error, ApplicationError::Config(ConfigError::Invalid { variable: found, .. }) if found == variable),
+            "{variable}={value}: {error}"
+        );
+    }
+
+    // The largest values in range work.
+    let path = std::env::temp_dir().join(format!("{}.sqlite", Uuid::new_v4())).display().to_string();
+    let app = Application::builder("App")
+        .without_process_env()
+        .env("PERSISTENCE_MODULE", "sqlite")
+        .env("SQLITE_DBNAME", &path)
+        .env("SQLITE_LOCK_TIMEOUT", "2147483")
+        .env("SQLITE_POOL_SIZE", "1000")
+        .env("AGGREGATE_CACHE_MAXSIZE", &i64::MAX.to_string())
+        .build()
+        .await
+        .unwrap();
+    let mut dog = Dog::register("Fido");
+    app.save(&mut dog).await.unwrap();
+    assert_eq!(app.repository().get::<Dog>(dog.id()).await.unwrap(), dog);
+
+    // Options given in code are checked as well.
+    let mut options = eventsourcing::sqlx::sqlite::SqliteOptions::new(":memory:");
+    options.pool_size = u32::MAX;
+    let error = eventsourcing::sqlx::sqlite::SqliteStore::open(options).await.unwrap_err();
+    assert!(matches!(&error, PersistenceError::Configuration { message } if message.contains("pool size")), "{error}");
+}
+
+#[tokio::test]
 async fn two_applications_in_one_postgres_database_keep_apart() {
     let Some(url) = postgres_url() else { return };
     let schema = schema();

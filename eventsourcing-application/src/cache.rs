@@ -20,7 +20,12 @@ pub(crate) struct Cache {
 impl Cache {
     /// At most `max_size` aggregates; 0 means unbounded.
     pub(crate) fn new(max_size: usize) -> Self {
-        let entries = NonZeroUsize::new(max_size).map_or_else(LruCache::unbounded, LruCache::new);
+        // `LruCache::new` reserves room for `max_size` entries up front; a large setting
+        // would allocate it all at start-up. Bounding an unbounded cache reserves nothing.
+        let mut entries = LruCache::unbounded();
+        if let Some(max_size) = NonZeroUsize::new(max_size) {
+            entries.resize(max_size);
+        }
         Cache { entries: Mutex::new(entries) }
     }
 

@@ -1,4 +1,4 @@
-use eventsourcing_core::domain::{Aggregate, AggregateId};
+use eventsourcing_core::domain::{Aggregate, AggregateId, ReplayError};
 use eventsourcing_core::persistence::{ChainCursor, EventQuery, Record};
 
 use crate::application::Application;
@@ -78,10 +78,23 @@ impl<'a> Repository<'a> {
     /// reads the history of discarded aggregates too.
     ///
     /// # Errors
-    /// A store or decoding error (including a broken hash chain).
+    /// A store or decoding error (including a broken hash chain), or
+    /// [`ReplayError::OriginatorVersion`] where a version is missing, as [`Repository::get`]
+    /// reports it.
     pub async fn history<A: Aggregate>(&self, id: &A::Id) -> Result<Vec<Record<A>>, ApplicationError> {
         let stored = self.app.recorder().select_events(&id.to_originator_id(), EventQuery::all()).await?;
-        Ok(self.app.mapper().decode_events::<A>(stored, &mut ChainCursor::from_start())?)
+        let records = self.app.mapper().decode_events::<A>(stored, &mut ChainCursor::from_start())?;
+        for (expected, record) in (1..).zip(&records) {
+            let (found, event) = match record {
+                Record::Event(event) => (event.originator_version, event.name()),
+                Record::Discarded { originator_version, .. } => (*originator_version, "discard marker"),
+            };
+            if found != expected {
+                let id = id.to_string();
+                return Err(ReplayError::OriginatorVersion { aggregate: A::NAME, id, expected, found, event }.into());
+            }
+        }
+        Ok(records)
     }
 }
 

@@ -60,7 +60,7 @@ pub(crate) async fn open(
         Choice::SqlitePath(path) => sqlite::open(sqlite::options(env, Some(path))?, snapshotting).await,
         #[cfg(feature = "sqlite")]
         Choice::SqlitePool(pool) => {
-            sqlite::with_pool(pool, sqlite::options(env, Some(String::new()))?, snapshotting).await
+            sqlite::with_pool(pool, sqlite::options(env, Some(String::new()))?.0, snapshotting).await
         }
         #[cfg(feature = "postgres")]
         Choice::PostgresUrl(url) => postgres::open(postgres::options(env, name, Some(&url))?, None, snapshotting).await,
@@ -106,47 +106,102 @@ fn id_type(env: &Environment) -> Result<eventsourcing_sqlx::IdType, ConfigError>
     }
 }
 
+/// A number of seconds, from zero (more than zero if `positive`) to the stores' longest
+/// timeout.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-fn seconds(env: &Environment, key: &str, default: f64) -> Result<std::time::Duration, ConfigError> {
-    let value: f64 = env.get_parsed(key, "a number of seconds")?.unwrap_or(default);
-    std::time::Duration::try_from_secs_f64(value).map_err(|_| ConfigError::Invalid {
-        variable: env.lookup(key).map_or_else(|| key.to_owned(), |(v, _)| v),
-        value: value.to_string(),
-        expected: "a number of seconds, zero or more".into(),
-    })
+fn seconds(
+    env: &Environment,
+    key: &str,
+    default: std::time::Duration,
+    positive: bool,
+) -> Result<std::time::Duration, ConfigError> {
+    let Some((variable, value)) = env.lookup(key) else { return Ok(default) };
+    let max = eventsourcing_sqlx::limits::MAX_TIMEOUT;
+    let low = if positive { "more than 0" } else { "from 0" };
+    let invalid = || ConfigError::Invalid {
+        variable: variable.clone(),
+        value: value.to_owned(),
+        expected: format!("a number of seconds {low} to {}", max.as_secs_f64()),
+    };
+    let seconds: f64 = value.trim().parse().map_err(|_| invalid())?;
+    let duration = std::time::Duration::try_from_secs_f64(seconds).map_err(|_| invalid())?;
+    if duration > max || (positive && duration.is_zero()) {
+        return Err(invalid());
+    }
+    Ok(duration)
+}
+
+/// A whole number in `range`.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn count(env: &Environment, key: &str, range: std::ops::RangeInclusive<u32>) -> Result<Option<u32>, ConfigError> {
+    let Some((variable, value)) = env.lookup(key) else { return Ok(None) };
+    let parsed = value.trim().parse::<u64>().ok().and_then(|n| u32::try_from(n).ok());
+    match parsed.filter(|n| range.contains(n)) {
+        Some(n) => Ok(Some(n)),
+        None => Err(ConfigError::Invalid {
+            variable,
+            value: value.to_owned(),
+            expected: format!("a whole number from {} to {}", range.start(), range.end()),
+        }),
+    }
 }
 
 #[cfg(feature = "sqlite")]
 mod sqlite {
     use std::sync::Arc;
 
-    use eventsourcing_core::persistence::DynAggregateRecorder;
+    use eventsourcing_core::persistence::{DynAggregateRecorder, PersistenceError};
+    use eventsourcing_sqlx::limits::CONNECTIONS;
     use eventsourcing_sqlx::sqlite::{SqliteOptions, SqliteStore};
 
-    use super::{Stores, id_type, seconds};
+    use super::{Stores, count, id_type, seconds};
     use crate::environment::Environment;
     use crate::error::{ApplicationError, ConfigError};
 
-    pub(super) fn options(env: &Environment, path: Option<String>) -> Result<SqliteOptions, ConfigError> {
-        let dbname = match path {
-            Some(path) => path,
-            None => env.get("SQLITE_DBNAME").map(str::to_owned).ok_or_else(|| ConfigError::Missing {
-                variable: "SQLITE_DBNAME".into(),
-                reason: "PERSISTENCE_MODULE is sqlite: give the database file, or :memory:".into(),
-            })?,
+    /// The settings, and the variable that named the database, if one did.
+    pub(super) fn options(
+        env: &Environment,
+        path: Option<String>,
+    ) -> Result<(SqliteOptions, Option<String>), ConfigError> {
+        let (dbname, variable) = match path {
+            Some(path) => (path, None),
+            None => {
+                let (variable, dbname) = env.lookup("SQLITE_DBNAME").ok_or_else(|| ConfigError::Missing {
+                    variable: "SQLITE_DBNAME".into(),
+                    reason: "PERSISTENCE_MODULE is sqlite: give the database file, or :memory:".into(),
+                })?;
+                // Python refuses a blank name too; taking it for memory would lose
+                // everything saved at exit.
+                if dbname.trim().is_empty() {
+                    return Err(ConfigError::Invalid {
+                        variable,
+                        value: dbname.to_owned(),
+                        expected: "a database file, or :memory: for a database in memory".into(),
+                    });
+                }
+                (dbname.to_owned(), Some(variable))
+            }
         };
         let mut options = SqliteOptions::new(dbname);
-        options.lock_timeout = seconds(env, "SQLITE_LOCK_TIMEOUT", 5.0)?;
+        options.lock_timeout = seconds(env, "SQLITE_LOCK_TIMEOUT", options.lock_timeout, false)?;
         options.create_tables = env.get_bool("CREATE_TABLE")?.unwrap_or(true);
         options.id_type = id_type(env)?;
-        if let Some(size) = env.get_parsed("SQLITE_POOL_SIZE", "a whole number")? {
+        if let Some(size) = count(env, "SQLITE_POOL_SIZE", CONNECTIONS)? {
             options.pool_size = size;
         }
-        Ok(options)
+        Ok((options, variable))
     }
 
-    pub(super) async fn open(options: SqliteOptions, snapshotting: bool) -> Result<Stores, ApplicationError> {
-        let store = SqliteStore::open(options).await?;
+    pub(super) async fn open(
+        (options, variable): (SqliteOptions, Option<String>),
+        snapshotting: bool,
+    ) -> Result<Stores, ApplicationError> {
+        let store = SqliteStore::open(options).await.map_err(|error| match (error, variable) {
+            (PersistenceError::Connection { message }, Some(variable)) => {
+                PersistenceError::Connection { message: format!("{message} (the database {variable} names)") }
+            }
+            (error, _) => error,
+        })?;
         Ok(stores(&store, snapshotting))
     }
 
@@ -175,7 +230,9 @@ mod postgres {
     use eventsourcing_sqlx::postgres::{PostgresOptions, PostgresStore};
     use sqlx::postgres::PgConnectOptions;
 
-    use super::{Stores, id_type, seconds};
+    use eventsourcing_sqlx::limits::MAX_CONNECTIONS;
+
+    use super::{Stores, count, id_type, seconds};
     use crate::environment::Environment;
     use crate::error::{ApplicationError, ConfigError};
 
@@ -196,7 +253,15 @@ mod postgres {
                 expected: format!("a postgres:// URL ({e})"),
             })?
         } else {
-            let port: u16 = env.get_parsed("POSTGRES_PORT", "a port number")?.unwrap_or(5432);
+            let port: u16 = env.get_parsed("POSTGRES_PORT", "a port number from 1 to 65535")?.unwrap_or(5432);
+            if port == 0 {
+                let (variable, value) = env.lookup("POSTGRES_PORT").unwrap_or_default();
+                return Err(ConfigError::Invalid {
+                    variable,
+                    value: value.to_owned(),
+                    expected: "a port number from 1 to 65535".into(),
+                });
+            }
             let mut connect = PgConnectOptions::new()
                 .host(required(env, "POSTGRES_HOST")?)
                 .port(port)
@@ -213,15 +278,31 @@ mod postgres {
         }
         options.id_type = id_type(env)?;
         options.create_tables = env.get_bool("CREATE_TABLE")?.unwrap_or(true);
-        options.lock_timeout = seconds(env, "POSTGRES_LOCK_TIMEOUT", 0.0)?;
-        options.connect_timeout = seconds(env, "POSTGRES_CONNECT_TIMEOUT", 30.0)?;
-        options.max_age = seconds(env, "POSTGRES_CONN_MAX_AGE", 3600.0)?;
-        options.pre_ping = env.get_bool("POSTGRES_PRE_PING")?.unwrap_or(false);
-        if let Some(size) = env.get_parsed("POSTGRES_POOL_SIZE", "a whole number")? {
+        options.lock_timeout = seconds(env, "POSTGRES_LOCK_TIMEOUT", options.lock_timeout, false)?;
+        options.connect_timeout = seconds(env, "POSTGRES_CONNECT_TIMEOUT", options.connect_timeout, true)?;
+        options.max_age = seconds(env, "POSTGRES_CONN_MAX_AGE", options.max_age, true)?;
+        options.pre_ping = env.get_bool("POSTGRES_PRE_PING")?.unwrap_or(options.pre_ping);
+        if let Some(size) = count(env, "POSTGRES_POOL_SIZE", 0..=MAX_CONNECTIONS)? {
             options.pool_size = size;
         }
-        if let Some(overflow) = env.get_parsed("POSTGRES_MAX_OVERFLOW", "a whole number")? {
+        if let Some(overflow) = count(env, "POSTGRES_MAX_OVERFLOW", 0..=MAX_CONNECTIONS)? {
             options.max_overflow = overflow;
+        }
+        let connections = options.pool_size + options.max_overflow;
+        if !(1..=MAX_CONNECTIONS).contains(&connections) {
+            let (variable, value) = env
+                .lookup("POSTGRES_MAX_OVERFLOW")
+                .or_else(|| env.lookup("POSTGRES_POOL_SIZE"))
+                .map(|(variable, value)| (variable, value.to_owned()))
+                .unwrap_or_default();
+            return Err(ConfigError::Invalid {
+                variable,
+                value,
+                expected: format!(
+                    "a pool of 1 to {MAX_CONNECTIONS} connections in all: POSTGRES_POOL_SIZE is {} and POSTGRES_MAX_OVERFLOW {}",
+                    options.pool_size, options.max_overflow
+                ),
+            });
         }
         Ok(options)
     }

@@ -13,6 +13,8 @@
 mod error;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod ids;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod limits;
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use ids::IdType;

@@ -36,6 +36,7 @@ use uuid::Uuid;
 
 use crate::error::{is_transient, is_unique_violation, map, tracking_conflict};
 use crate::ids::{IdType, text_in_uuid_store, version_from_db, version_to_db};
+use crate::limits::{CONNECTIONS, check_count, check_duration};
 
 /// How to reach the database and name the tables.
 #[derive(Debug, Clone)]
@@ -51,15 +52,19 @@ pub struct PostgresOptions {
     pub id_type: IdType,
     /// Whether to create missing tables (`CREATE_TABLE`, default yes).
     pub create_tables: bool,
-    /// How long a writer waits for the table lock (`POSTGRES_LOCK_TIMEOUT`; none if zero).
+    /// How long a writer waits for the table lock (`POSTGRES_LOCK_TIMEOUT`; none if zero;
+    /// at most [`MAX_TIMEOUT`](crate::limits::MAX_TIMEOUT)).
     pub lock_timeout: Duration,
-    /// Connections kept (`POSTGRES_POOL_SIZE`, default 5).
+    /// Connections kept (`POSTGRES_POOL_SIZE`, default 5). With the overflow, from 1 to
+    /// [`MAX_CONNECTIONS`](crate::limits::MAX_CONNECTIONS) connections in all.
     pub pool_size: u32,
     /// Connections allowed beyond the pool size (`POSTGRES_MAX_OVERFLOW`, default 10).
     pub max_overflow: u32,
-    /// How long to wait for a connection (`POSTGRES_CONNECT_TIMEOUT`, default 30 s).
+    /// How long to wait for a connection (`POSTGRES_CONNECT_TIMEOUT`, default 30 s; more
+    /// than zero, at most [`MAX_TIMEOUT`](crate::limits::MAX_TIMEOUT)).
     pub connect_timeout: Duration,
-    /// How long a connection lives (`POSTGRES_CONN_MAX_AGE`, default an hour).
+    /// How long a connection lives (`POSTGRES_CONN_MAX_AGE`, default an hour; more than
+    /// zero, at most [`MAX_TIMEOUT`](crate::limits::MAX_TIMEOUT)).
     pub max_age: Duration,
     /// Whether to check a connection before using it (`POSTGRES_PRE_PING`).
     pub pre_ping: bool,
@@ -84,6 +89,23 @@ impl PostgresOptions {
             pre_ping: false,
             poll_interval: Duration::from_secs(5),
         }
+    }
+
+    /// Checks the settings against their ranges.
+    ///
+    /// # Errors
+    /// [`PersistenceError::Configuration`] naming the setting.
+    pub fn check(&self) -> Result<()> {
+        check_duration("the PostgreSQL lock timeout", self.lock_timeout, false)?;
+        check_duration("the PostgreSQL connect timeout", self.connect_timeout, true)?;
+        check_duration("the PostgreSQL connection age", self.max_age, true)?;
+        check_duration("the PostgreSQL poll interval", self.poll_interval, true)?;
+        let connections = u64::from(self.pool_size) + u64::from(self.max_overflow);
+        check_count(
+            "the PostgreSQL pool size plus overflow",
+            u32::try_from(connections).unwrap_or(u32::MAX),
+            &CONNECTIONS,
+        )
     }
 
     /// Options from a connection URL (`postgres://user:password@host:port/dbname`).
@@ -249,6 +271,7 @@ impl PostgresStore {
     /// [`PersistenceError`] if the names are invalid, the database cannot be reached, or
     /// the tables cannot be created.
     pub async fn open(options: PostgresOptions) -> Result<Self> {
+        options.check()?;
         let connect = options.connect.clone().options([("idle_in_transaction_session_timeout", "5000")]);
         let pool = PgPoolOptions::new()
             .max_connections(options.pool_size.saturating_add(options.max_overflow).max(1))
@@ -266,6 +289,7 @@ impl PostgresStore {
     /// # Errors
     /// As [`PostgresStore::open`].
     pub async fn with_pool(pool: PgPool, options: PostgresOptions) -> Result<Self> {
+        options.check()?;
         let store = PostgresStore {
             shared: Arc::new(Shared {
                 pool,

@@ -32,6 +32,7 @@ use tokio::sync::watch;
 
 use crate::error::{is_unique_violation, map, tracking_conflict};
 use crate::ids::{IdType, version_from_db, version_to_db};
+use crate::limits::{CONNECTIONS, check_count, check_duration};
 
 const CREATE_EVENTS: &str = "CREATE TABLE IF NOT EXISTS stored_events (\
     originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, \
@@ -51,17 +52,21 @@ const MAX_NOTIFICATION: &str = "SELECT MAX(rowid) FROM stored_events";
 #[derive(Debug, Clone)]
 pub struct SqliteOptions {
     /// A file path, or `:memory:` for a database in memory shared by the store's
-    /// connections (Python's `SQLITE_DBNAME`).
+    /// connections (Python's `SQLITE_DBNAME`); also a `file:` or `sqlite:` URI. It is used
+    /// as given: a blank name is refused, never taken to mean memory.
     pub dbname: String,
-    /// How long a connection waits for a lock (`SQLITE_LOCK_TIMEOUT`, default 5 s).
+    /// How long a connection waits for a lock (`SQLITE_LOCK_TIMEOUT`, default 5 s; at
+    /// most [`MAX_TIMEOUT`](crate::limits::MAX_TIMEOUT)).
     pub lock_timeout: Duration,
     /// Whether to create the tables if they are missing (`CREATE_TABLE`, default yes).
     pub create_tables: bool,
     /// How ids are kept (`ORIGINATOR_ID_TYPE`, default UUIDs).
     pub id_type: IdType,
-    /// How many connections a file database may use (`SQLITE_POOL_SIZE`, default 5).
+    /// How many connections a file database may use (`SQLITE_POOL_SIZE`, default 5; from
+    /// 1 to [`MAX_CONNECTIONS`](crate::limits::MAX_CONNECTIONS)).
     pub pool_size: u32,
-    /// How often a subscription looks for writes made by other processes.
+    /// How often a subscription looks for writes made by other processes (more than zero,
+    /// at most [`MAX_TIMEOUT`](crate::limits::MAX_TIMEOUT)).
     pub poll_interval: Duration,
 }
 
@@ -76,6 +81,33 @@ impl SqliteOptions {
             pool_size: 5,
             poll_interval: Duration::from_millis(500),
         }
+    }
+
+    /// Whether the database is in memory: `:memory:`, or a URI naming `:memory:` or
+    /// `mode=memory`.
+    pub fn in_memory(&self) -> bool {
+        let name = self.dbname.as_str();
+        name == ":memory:"
+            || ((name.starts_with("file:") || name.starts_with("sqlite:"))
+                && (name.contains(":memory:") || name.contains("mode=memory")))
+    }
+
+    /// Checks the settings against their ranges.
+    ///
+    /// # Errors
+    /// [`PersistenceError::Configuration`] naming the setting.
+    pub fn check(&self) -> Result<()> {
+        if self.dbname.trim().is_empty() {
+            return Err(PersistenceError::Configuration {
+                message: format!(
+                    "the SQLite database name {:?} is blank: give a file, or :memory: for a database in memory",
+                    self.dbname
+                ),
+            });
+        }
+        check_duration("the SQLite lock timeout", self.lock_timeout, false)?;
+        check_count("the SQLite pool size", self.pool_size, &CONNECTIONS)?;
+        check_duration("the SQLite poll interval", self.poll_interval, true)
     }
 }
 
@@ -103,8 +135,9 @@ impl SqliteStore {
     /// # Errors
     /// [`PersistenceError`] if the database cannot be opened or its tables created.
     pub async fn open(options: SqliteOptions) -> Result<Self> {
-        let in_memory = matches!(options.dbname.as_str(), ":memory:" | "") || options.dbname.contains("mode=memory");
-        let connect = if options.dbname == ":memory:" || options.dbname.is_empty() {
+        options.check()?;
+        let in_memory = options.in_memory();
+        let connect = if options.dbname == ":memory:" {
             SqliteConnectOptions::from_str("sqlite::memory:").map_err(map)?
         } else if options.dbname.starts_with("file:") || options.dbname.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(&options.dbname).map_err(map)?
@@ -123,7 +156,9 @@ impl SqliteStore {
             .acquire_timeout(options.lock_timeout.max(Duration::from_secs(5)))
             .connect_with(connect)
             .await
-            .map_err(map)?;
+            .map_err(|error| PersistenceError::Connection {
+                message: format!("cannot open the SQLite database {:?}: {error}", options.dbname),
+            })?;
         Self::setup(pool, &options, in_memory).await
     }
 
@@ -133,7 +168,8 @@ impl SqliteStore {
     /// # Errors
     /// [`PersistenceError`] if the tables cannot be created.
     pub async fn with_pool(pool: SqlitePool, options: SqliteOptions) -> Result<Self> {
-        let in_memory = options.dbname.is_empty() || options.dbname == ":memory:";
+        check_duration("the SQLite poll interval", options.poll_interval, true)?;
+        let in_memory = options.dbname.is_empty() || options.in_memory();
         Self::setup(pool, &options, in_memory).await
     }
 
