@@ -645,7 +645,7 @@ fn conditional_serde_derives_and_crate_paths_to_event_types_work() {
     assert_eq!(serde_json::to_value(&diary).unwrap(), serde_json::json!({"notes": ["hello"]}));
     let events = diary.collect_events();
     let bytes = eventsourcing::persistence::Codec::Json.encode_snapshot(&Snapshot::take(&diary)).unwrap();
-    let restored = eventsourcing::persistence::Codec::Json.decode_snapshot::<Diary>(*diary.id(), 2, &bytes).unwrap();
+    let restored = eventsourcing::persistence::Codec::Json.decode_snapshot::<Diary>(diary.id(), 2, &bytes).unwrap();
     assert_eq!(restored.restore(), diary, "snapshots restore when Deserialize is derived under cfg_attr");
     assert_eq!(events[1].name(), "Noted");
     assert_eq!(Diary::from_events(events).unwrap(), diary);

@@ -218,6 +218,8 @@ mod old {
             Self { name }
         }
 
+        // The earlier build kept no count of visits.
+        #[allow(clippy::unused_self)]
         #[event("Visited")]
         pub fn visit(&mut self) {}
     }

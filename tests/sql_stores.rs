@@ -130,6 +130,9 @@ async fn a_sqlite_file_that_cannot_be_opened_is_named_with_its_variable() {
     assert!(message.contains(&path) && message.contains("SQLITE_DBNAME"), "{message}");
 }
 
+/// Configuration variables and their values.
+type Settings<'a> = &'a [(&'a str, &'a str)];
+
 #[tokio::test]
 async fn numeric_settings_out_of_range_are_errors_naming_the_variable() {
     let sqlite = [("PERSISTENCE_MODULE", "sqlite"), ("SQLITE_DBNAME", ":memory:")];
@@ -141,7 +144,7 @@ async fn numeric_settings_out_of_range_are_errors_naming_the_variable() {
         ("POSTGRES_USER", "postgres"),
         ("POSTGRES_DBNAME", "none"),
     ];
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    let cases: &[(Settings, &str, &str)] = &[
         (&sqlite, "SQLITE_LOCK_TIMEOUT", "1e19"),
         (&sqlite, "SQLITE_LOCK_TIMEOUT", "2147484"),
         (&sqlite, "SQLITE_LOCK_TIMEOUT", "-1"),
@@ -180,7 +183,7 @@ async fn numeric_settings_out_of_range_are_errors_naming_the_variable() {
         .env("SQLITE_DBNAME", &path)
         .env("SQLITE_LOCK_TIMEOUT", "2147483")
         .env("SQLITE_POOL_SIZE", "1000")
-        .env("AGGREGATE_CACHE_MAXSIZE", &i64::MAX.to_string())
+        .env("AGGREGATE_CACHE_MAXSIZE", i64::MAX.to_string())
         .build()
         .await
         .unwrap();

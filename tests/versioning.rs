@@ -200,7 +200,7 @@ fn a_snapshot_restores_an_equal_aggregate_and_later_events_apply_on_top() {
 
     for codec in CODECS {
         let bytes = codec.encode_snapshot(&snapshot).unwrap();
-        let decoded = codec.decode_snapshot::<Item>(*item.id(), 2, &bytes).unwrap();
+        let decoded = codec.decode_snapshot::<Item>(item.id(), 2, &bytes).unwrap();
         assert_eq!(decoded, snapshot, "{codec}");
         let restored = decoded.restore();
         assert_eq!(restored, item, "{codec}");
@@ -242,7 +242,7 @@ fn an_old_snapshot_state_is_upcast_with_every_codec() {
                 state: ItemStateV1 { name: "lamp".into() },
             })
             .unwrap();
-        let item = codec.decode_snapshot::<Item>(id, 5, &v1).unwrap().restore();
+        let item = codec.decode_snapshot::<Item>(&id, 5, &v1).unwrap().restore();
         assert_eq!((item.name.as_str(), item.price, item.shade), ("lamp", 0, 0), "{codec}");
         assert_eq!((*item.id(), item.version()), (id, 5));
         assert_eq!((item.created_on(), item.modified_on()), (created_on, modified_on));
@@ -257,7 +257,7 @@ fn an_old_snapshot_state_is_upcast_with_every_codec() {
                 state: ItemStateV2 { name: "desk".into(), price: 99 },
             })
             .unwrap();
-        let item = codec.decode_snapshot::<Item>(id, 5, &v2).unwrap().restore();
+        let item = codec.decode_snapshot::<Item>(&id, 5, &v2).unwrap().restore();
         assert_eq!((item.name.as_str(), item.price), ("desk", 99), "{codec}");
     }
 }
@@ -277,9 +277,9 @@ fn snapshot_versions_and_shapes_that_do_not_match_are_errors() {
                 state: ItemStateV1 { name: "from the future".into() },
             })
             .unwrap();
-        let error = codec.decode_snapshot::<Item>(id, 1, &v4).unwrap_err();
+        let error = codec.decode_snapshot::<Item>(&id, 1, &v4).unwrap_err();
         assert!(matches!(error, CodecError::UnknownVersion { version: 4, current: 3, .. }), "{codec}: {error}");
-        let error = codec.decode_snapshot::<Item>(id, 1, b"\x01\x02").unwrap_err();
+        let error = codec.decode_snapshot::<Item>(&id, 1, b"\x01\x02").unwrap_err();
         assert!(matches!(error, CodecError::Decode { .. }), "{error}");
         assert!(error.to_string().contains(&id.to_string()), "{error}");
     }

@@ -163,24 +163,23 @@ mod sqlite {
         env: &Environment,
         path: Option<String>,
     ) -> Result<(SqliteOptions, Option<String>), ConfigError> {
-        let (dbname, variable) = match path {
-            Some(path) => (path, None),
-            None => {
-                let (variable, dbname) = env.lookup("SQLITE_DBNAME").ok_or_else(|| ConfigError::Missing {
-                    variable: "SQLITE_DBNAME".into(),
-                    reason: "PERSISTENCE_MODULE is sqlite: give the database file, or :memory:".into(),
-                })?;
-                // Python refuses a blank name too; taking it for memory would lose
-                // everything saved at exit.
-                if dbname.trim().is_empty() {
-                    return Err(ConfigError::Invalid {
-                        variable,
-                        value: dbname.to_owned(),
-                        expected: "a database file, or :memory: for a database in memory".into(),
-                    });
-                }
-                (dbname.to_owned(), Some(variable))
+        let (dbname, variable) = if let Some(path) = path {
+            (path, None)
+        } else {
+            let (variable, dbname) = env.lookup("SQLITE_DBNAME").ok_or_else(|| ConfigError::Missing {
+                variable: "SQLITE_DBNAME".into(),
+                reason: "PERSISTENCE_MODULE is sqlite: give the database file, or :memory:".into(),
+            })?;
+            // Python refuses a blank name too; taking it for memory would lose everything
+            // saved at exit.
+            if dbname.trim().is_empty() {
+                return Err(ConfigError::Invalid {
+                    variable,
+                    value: dbname.to_owned(),
+                    expected: "a database file, or :memory: for a database in memory".into(),
+                });
             }
+            (dbname.to_owned(), Some(variable))
         };
         let mut options = SqliteOptions::new(dbname);
         options.lock_timeout = seconds(env, "SQLITE_LOCK_TIMEOUT", options.lock_timeout, false)?;

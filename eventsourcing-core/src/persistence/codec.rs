@@ -130,7 +130,7 @@ impl Codec {
     /// [`CodecError::Decode`] if the bytes do not hold a snapshot of `A`.
     pub fn decode_snapshot<A: Aggregate>(
         self,
-        originator_id: A::Id,
+        originator_id: &A::Id,
         originator_version: u64,
         bytes: &[u8],
     ) -> Result<Snapshot<A>, CodecError> {

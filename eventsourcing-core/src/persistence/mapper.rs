@@ -644,8 +644,7 @@ impl Mapper {
         let payload = SnapshotPayload(snapshot);
         let id = snapshot.originator_id.to_originator_id();
         let verify = |codec: Codec, bytes: &[u8]| {
-            let back =
-                codec.decode_snapshot::<A>(snapshot.originator_id.clone(), snapshot.originator_version, bytes)?;
+            let back = codec.decode_snapshot::<A>(&snapshot.originator_id, snapshot.originator_version, bytes)?;
             same_length(codec, bytes, &SnapshotPayload(&back))
         };
         self.encode(id, snapshot.originator_version, A::NAME.to_owned(), &payload, verify, None)
@@ -669,7 +668,7 @@ impl Mapper {
             })?;
         let (flags, plain) = self.open(stored, &mut ChainCursor::from_start())?;
         let codec = if flags & BINCODE == 0 { Codec::Json } else { Codec::Bincode };
-        codec.decode_snapshot::<A>(originator_id, stored.originator_version, &plain).map_err(|e| match e {
+        codec.decode_snapshot::<A>(&originator_id, stored.originator_version, &plain).map_err(|e| match e {
             CodecError::UnknownVersion { version, current, .. } => {
                 MapperError::UnsupportedVersion { record: record(), version, current }
             }
