@@ -25,6 +25,7 @@ pub mod sqlx {
 pub mod prelude {
     pub use crate::application::{Application, ApplicationError};
     pub use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent, Event, Snapshot};
+    pub use crate::persistence::{AggregateRecorder, ApplicationRecorder, ProcessRecorder, TrackingRecorder};
     pub use crate::{aggregate, event};
     pub use eventsourcing_core::__private::chrono::{DateTime, Utc};
     pub use eventsourcing_core::__private::serde::{Deserialize, Serialize};

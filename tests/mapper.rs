@@ -98,14 +98,17 @@ fn every_configuration_round_trips_events_and_snapshots() {
         assert_eq!(decoded, original, "{name}");
         assert_eq!(cursor.head(), head, "{name}");
 
-        let mut dog = Dog::from_events(original.clone()).unwrap();
-        dog.__set_head(head);
-        let snapshot = Snapshot::take(&dog);
+        let dog = Dog::from_events(original.clone()).unwrap();
+        let mut snapshot = Snapshot::take(&dog);
+        snapshot.head = head;
         let stored = mapper.encode_snapshot(&snapshot).unwrap();
         assert_eq!(stored.topic, "Dog");
         let restored = mapper.decode_snapshot::<Dog>(&stored).unwrap();
-        assert_eq!(restored, snapshot, "{name}");
-        assert_eq!(restored.restore(), dog, "{name}");
+        let header = |s: &Snapshot<Dog>| (s.originator_id, s.originator_version, s.timestamp, s.head);
+        assert_eq!(header(&restored), header(&snapshot), "{name}");
+        let restored = restored.restore();
+        assert_eq!(restored.head(), head, "{name}");
+        assert_eq!((restored.version(), &restored.tricks), (dog.version(), &dog.tricks), "{name}");
     }
 }
 

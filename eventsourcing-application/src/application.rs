@@ -2,21 +2,23 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use eventsourcing_core::domain::{Aggregate, AggregateId, Snapshot};
+use eventsourcing_core::domain::{Aggregate, AggregateId};
 use eventsourcing_core::persistence::{
-    AggregateRecorder, ChainCursor, Cipher, Codec, Compression, DynAggregateRecorder, DynProcessRecorder, HashChain,
-    Mapper, Notification, OriginatorId, ProcessRecorder, Record, Subscription,
+    AggregateRecorder, AnyAggregateRecorder, AnyRecorder, ApplicationRecorder, ChainCursor, Cipher, Codec, Compression,
+    EventStore, EventStoreError, HashChain, Mapper, NewEvents, Notification, OriginatorId, ProcessRecorder, Record,
+    Subscription,
 };
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 
+use crate::aggregate_types::AggregateTypes;
 use crate::cache::Cache;
-use crate::changes::{Changes, Prepared, commit_one, prepare_one};
+use crate::changes::Changes;
 use crate::config::{cache_from_env, mapper_from_env};
 use crate::environment::Environment;
 use crate::error::ApplicationError;
 use crate::notification_log::NotificationLog;
-use crate::repository::{Repository, load};
+use crate::repository::{Repository, not_found};
 use crate::store::{self, Choice, Stores};
 
 /// How many notifications a log section holds unless configured otherwise (as in Python).
@@ -59,9 +61,9 @@ pub struct Application {
 
 struct Inner {
     name: String,
-    mapper: Mapper,
-    stores: Stores,
-    cache: Option<Cache>,
+    store: EventStore,
+    cache: Option<Arc<Cache>>,
+    types: Arc<AggregateTypes>,
     intervals: HashMap<&'static str, (u64, TakeSnapshot)>,
     section_size: usize,
 }
@@ -70,8 +72,7 @@ impl fmt::Debug for Application {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Application")
             .field("name", &self.inner.name)
-            .field("mapper", &self.inner.mapper)
-            .field("stores", &self.inner.stores)
+            .field("store", &self.inner.store)
             .field("cache", &self.inner.cache.is_some())
             .field("section_size", &self.inner.section_size)
             .finish_non_exhaustive()
@@ -102,31 +103,32 @@ impl Application {
 
     /// How the application encodes records.
     pub fn mapper(&self) -> &Mapper {
-        &self.inner.mapper
+        self.inner.store.mapper()
+    }
+
+    /// The event store: the mapper and the recorders.
+    pub fn event_store(&self) -> &EventStore {
+        &self.inner.store
     }
 
     /// The store of events, notifications and tracking positions.
-    pub fn recorder(&self) -> &dyn DynProcessRecorder {
-        &*self.inner.stores.events
+    pub fn recorder(&self) -> &AnyRecorder {
+        self.inner.store.recorder()
     }
 
     /// The snapshot store, if snapshotting is on.
-    pub fn snapshot_recorder(&self) -> Option<&dyn DynAggregateRecorder> {
-        self.inner.stores.snapshots.as_deref()
+    pub fn snapshot_recorder(&self) -> Option<&AnyAggregateRecorder> {
+        self.inner.store.snapshot_recorder()
     }
 
-    pub(crate) fn cache(&self) -> Option<&Cache> {
-        self.inner.cache.as_ref()
+    /// Gets aggregates back (an owned handle).
+    pub fn repository(&self) -> Repository {
+        Repository::new(self.inner.store.clone(), self.inner.cache.clone(), self.inner.types.clone())
     }
 
-    /// Gets aggregates back.
-    pub fn repository(&self) -> Repository<'_> {
-        Repository::new(self)
-    }
-
-    /// Every event of the application, in order.
-    pub fn notification_log(&self) -> NotificationLog<'_> {
-        NotificationLog::new(self, self.inner.section_size)
+    /// Every event of the application, in order (an owned handle).
+    pub fn notification_log(&self) -> NotificationLog {
+        NotificationLog::new(self.inner.store.recorder().clone(), self.inner.section_size)
     }
 
     /// Records the pending events of one or several aggregates in one atomic write, and
@@ -140,23 +142,28 @@ impl Application {
     /// one of these versions first; nothing was written. Or an encoding or store error.
     pub async fn save(&self, mut changes: impl Changes) -> Result<Vec<u64>, ApplicationError> {
         let mut prepared = Vec::new();
-        changes.__prepare(&self.inner.mapper, &mut prepared)?;
-        let stored = prepared.iter().flat_map(|p| p.stored.iter().cloned()).collect::<Vec<_>>();
-        let ids = if stored.is_empty() { Vec::new() } else { self.inner.stores.events.insert_events(stored).await? };
-        changes.__commit(&mut prepared.iter());
-        self.take_due_snapshots(&prepared).await;
+        changes.prepare(&self.inner.store, &mut prepared)?;
+        let mut new = Vec::with_capacity(prepared.len());
+        for (rust_type, events) in prepared {
+            self.inner.types.check_named(events.aggregate(), rust_type)?;
+            new.push(events);
+        }
+        let ids = self.inner.store.put(&mut new, None).await?;
+        changes.commit(&mut new.iter());
+        self.take_due_snapshots(&new).await;
         Ok(ids)
     }
 
     /// Python's automatic snapshotting: a snapshot at each saved version that is a
     /// multiple of the aggregate type's interval. A failure is logged, not returned: the
     /// events are saved, and a snapshot is only a shortcut to them.
-    async fn take_due_snapshots(&self, prepared: &[Prepared]) {
-        for p in prepared {
-            let Some((interval, take)) = self.inner.intervals.get(p.aggregate) else { continue };
-            for &version in p.versions.iter().filter(|v| **v % interval == 0) {
-                if let Err(error) = take(self, &p.id, version).await {
-                    tracing::warn!(aggregate = p.aggregate, id = %p.id, version, %error, "automatic snapshot failed");
+    async fn take_due_snapshots(&self, new: &[NewEvents]) {
+        for new in new {
+            let Some((interval, take)) = self.inner.intervals.get(new.aggregate()) else { continue };
+            for &version in new.versions().iter().filter(|v| **v % interval == 0) {
+                if let Err(error) = take(self, new.id(), version).await {
+                    let (aggregate, id) = (new.aggregate(), new.id());
+                    tracing::warn!(aggregate, id = %id, version, %error, "automatic snapshot failed");
                 }
             }
         }
@@ -169,17 +176,11 @@ impl Application {
     /// # Errors
     /// As [`Application::save`].
     pub async fn discard<A: Aggregate + Send>(&self, aggregate: &mut A) -> Result<Vec<u64>, ApplicationError> {
-        let mut prepared = Vec::new();
-        prepare_one(&*aggregate, &self.inner.mapper, &mut prepared)?;
-        let Some(last) = prepared.last_mut() else { return Ok(Vec::new()) };
-        let (marker, head) =
-            self.inner.mapper.encode_discard::<A>(aggregate.id(), aggregate.version() + 1, last.head)?;
-        last.stored.push(marker);
-        last.head = head;
-        let stored = last.stored.clone();
-        let ids = self.inner.stores.events.insert_events(stored).await?;
-        commit_one(aggregate, &mut prepared.iter());
-        if let Some(cache) = self.cache() {
+        self.inner.types.check::<A>()?;
+        let mut new = [self.inner.store.encode_discard(&*aggregate)?];
+        let ids = self.inner.store.put(&mut new, None).await?;
+        new[0].commit(aggregate);
+        if let Some(cache) = &self.inner.cache {
             cache.remove::<A>(&aggregate.id().to_originator_id());
         }
         Ok(ids)
@@ -195,14 +196,12 @@ impl Application {
     where
         A: Aggregate + Clone + Serialize + Send + Sync + 'static,
     {
-        let Some(snapshots) = &self.inner.stores.snapshots else {
-            return Err(ApplicationError::SnapshottingDisabled);
-        };
-        let aggregate: A = load(self, id, version).await?;
-        let stored = self.inner.mapper.encode_snapshot(&Snapshot::take(&aggregate))?;
-        match snapshots.insert_events(vec![stored]).await {
-            Err(error) if error.is_conflict() => Ok(()),
-            other => other.map(drop).map_err(Into::into),
+        self.inner.types.check::<A>()?;
+        match self.inner.store.take_snapshot::<A>(id, version).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(not_found::<A>(id, version)),
+            Err(EventStoreError::NoSnapshotRecorder) => Err(ApplicationError::SnapshottingDisabled),
+            Err(error) => Err(error.into()),
         }
     }
 
@@ -212,7 +211,7 @@ impl Application {
     /// # Errors
     /// A store error.
     pub async fn subscribe(&self, gt: Option<u64>, topics: Vec<String>) -> Result<Subscription, ApplicationError> {
-        Ok(self.inner.stores.events.subscribe(gt, topics).await?)
+        Ok(self.inner.store.recorder().subscribe(gt, topics).await?)
     }
 
     /// Decodes a notification as an event of aggregate `A`, or `None` if its topic is not
@@ -226,7 +225,8 @@ impl Application {
         if !topic.strip_prefix(A::NAME).is_some_and(|rest| rest.starts_with(['.', '#'])) {
             return Ok(None);
         }
-        let record = self.inner.mapper.decode_event::<A>(&notification.event, &mut ChainCursor::after(None))?;
+        self.inner.types.check::<A>()?;
+        let record = self.mapper().decode_event::<A>(&notification.event, &mut ChainCursor::after(None))?;
         Ok(Some(record))
     }
 }
@@ -382,8 +382,8 @@ impl ApplicationBuilder {
         S: AggregateRecorder + 'static,
     {
         self.store = Choice::Recorders(Stores {
-            events: Arc::new(events),
-            snapshots: snapshots.map(|s| Arc::new(s) as Arc<dyn DynAggregateRecorder>),
+            events: AnyRecorder::new(events),
+            snapshots: snapshots.map(AnyAggregateRecorder::new),
         });
         self
     }
@@ -451,13 +451,16 @@ impl ApplicationBuilder {
             None => cache_from_env(env)?,
         };
         let stores = store::open(self.store, &self.name, env, snapshotting).await?;
-        let stores = Stores { snapshots: if snapshotting { stores.snapshots } else { None }, ..stores };
+        let store = match stores.snapshots {
+            Some(snapshots) if snapshotting => EventStore::with_snapshots(mapper, stores.events, snapshots),
+            _ => EventStore::new(mapper, stores.events),
+        };
         Ok(Application {
             inner: Arc::new(Inner {
                 name: self.name,
-                mapper,
-                stores,
-                cache: cache_size.map(Cache::new),
+                store,
+                cache: cache_size.map(|size| Arc::new(Cache::new(size))),
+                types: Arc::default(),
                 intervals: self.intervals,
                 section_size: self.section_size,
             }),

@@ -17,6 +17,13 @@ pub(crate) struct Cache {
     entries: Mutex<LruCache<Key, Box<dyn Any + Send + Sync>>>,
 }
 
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let entries = self.lock();
+        f.debug_struct("Cache").field("len", &entries.len()).field("cap", &entries.cap()).finish()
+    }
+}
+
 impl Cache {
     /// At most `max_size` aggregates; 0 means unbounded.
     pub(crate) fn new(max_size: usize) -> Self {

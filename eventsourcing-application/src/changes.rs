@@ -1,103 +1,99 @@
 //! What [`Application::save`](crate::Application::save) accepts: one aggregate, several
 //! (of any types, in tuples), or collections of them.
 
-use eventsourcing_core::domain::{Aggregate, AggregateId, EventHash};
-use eventsourcing_core::persistence::{Mapper, MapperError, OriginatorId, StoredEvent};
+use eventsourcing_core::domain::Aggregate;
+use eventsourcing_core::persistence::{EventStore, NewEvents};
 
-/// The new events of one aggregate, encoded and ready to store.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct Prepared {
-    pub(crate) aggregate: &'static str,
-    pub(crate) id: OriginatorId,
-    pub(crate) versions: Vec<u64>,
-    pub(crate) stored: Vec<StoredEvent>,
-    pub(crate) head: Option<EventHash>,
-}
+use crate::error::ApplicationError;
 
 /// Aggregates with pending events to save together, atomically.
 ///
 /// Implemented for `&mut A` of any aggregate, for `&mut [A]` (a `&mut vec[..]`), `Vec<T>`,
 /// and tuples of up to six of these, so that `app.save((&mut account, &mut ledger))`
-/// records the events of both in one transaction.
+/// records the events of both in one transaction. It is sealed: these are all.
 ///
 /// Saving is two-phase: the events are encoded while still pending, and only taken from
 /// the aggregates once the store has committed them. A save that fails (a version
 /// conflict, say) leaves every aggregate as it was.
-pub trait Changes: Send {
-    #[doc(hidden)]
-    fn __prepare(&self, mapper: &Mapper, out: &mut Vec<Prepared>) -> Result<(), MapperError>;
-    #[doc(hidden)]
-    fn __commit(&mut self, prepared: &mut dyn Iterator<Item = &Prepared>);
+pub trait Changes: Send + sealed::Changes {}
+
+impl<T: Send + sealed::Changes> Changes for T {}
+
+pub(crate) mod sealed {
+    use super::{ApplicationError, EventStore, NewEvents};
+
+    /// The two phases of a save.
+    pub trait Changes {
+        /// Encodes the pending events of each aggregate, in order, each beside the name of
+        /// its Rust type.
+        fn prepare(&self, store: &EventStore, out: &mut Vec<(&'static str, NewEvents)>)
+        -> Result<(), ApplicationError>;
+        /// Takes the stored events from each aggregate, in the same order.
+        fn commit(&mut self, new: &mut dyn Iterator<Item = &NewEvents>);
+    }
 }
 
-pub(crate) fn prepare_one<A: Aggregate>(
+fn prepare_one<A: Aggregate>(
     aggregate: &A,
-    mapper: &Mapper,
-    out: &mut Vec<Prepared>,
-) -> Result<(), MapperError> {
-    let pending = aggregate.pending_events();
-    let (stored, head) = mapper.encode_events::<A>(pending, aggregate.head())?;
-    out.push(Prepared {
-        aggregate: A::NAME,
-        id: aggregate.id().to_originator_id(),
-        versions: pending.iter().map(|e| e.originator_version).collect(),
-        stored,
-        head,
-    });
+    store: &EventStore,
+    out: &mut Vec<(&'static str, NewEvents)>,
+) -> Result<(), ApplicationError> {
+    out.push((std::any::type_name::<A>(), store.encode(aggregate)?));
     Ok(())
 }
 
-pub(crate) fn commit_one<A: Aggregate>(aggregate: &mut A, prepared: &mut dyn Iterator<Item = &Prepared>) {
-    let Some(prepared) = prepared.next() else { return };
-    aggregate.collect_events();
-    if prepared.head.is_some() {
-        aggregate.__set_head(prepared.head);
+fn commit_one<A: Aggregate>(aggregate: &mut A, new: &mut dyn Iterator<Item = &NewEvents>) {
+    if let Some(new) = new.next() {
+        new.commit(aggregate);
     }
 }
 
-impl<A: Aggregate + Send> Changes for &mut A {
-    fn __prepare(&self, mapper: &Mapper, out: &mut Vec<Prepared>) -> Result<(), MapperError> {
-        prepare_one(&**self, mapper, out)
+impl<A: Aggregate> sealed::Changes for &mut A {
+    fn prepare(&self, store: &EventStore, out: &mut Vec<(&'static str, NewEvents)>) -> Result<(), ApplicationError> {
+        prepare_one(&**self, store, out)
     }
 
-    fn __commit(&mut self, prepared: &mut dyn Iterator<Item = &Prepared>) {
-        commit_one(&mut **self, prepared);
-    }
-}
-
-impl<A: Aggregate + Send> Changes for &mut [A] {
-    fn __prepare(&self, mapper: &Mapper, out: &mut Vec<Prepared>) -> Result<(), MapperError> {
-        self.iter().try_for_each(|aggregate| prepare_one(aggregate, mapper, out))
-    }
-
-    fn __commit(&mut self, prepared: &mut dyn Iterator<Item = &Prepared>) {
-        self.iter_mut().for_each(|aggregate| commit_one(aggregate, prepared));
+    fn commit(&mut self, new: &mut dyn Iterator<Item = &NewEvents>) {
+        commit_one(&mut **self, new);
     }
 }
 
-impl<T: Changes> Changes for Vec<T> {
-    fn __prepare(&self, mapper: &Mapper, out: &mut Vec<Prepared>) -> Result<(), MapperError> {
-        self.iter().try_for_each(|changes| changes.__prepare(mapper, out))
+impl<A: Aggregate> sealed::Changes for &mut [A] {
+    fn prepare(&self, store: &EventStore, out: &mut Vec<(&'static str, NewEvents)>) -> Result<(), ApplicationError> {
+        self.iter().try_for_each(|aggregate| prepare_one(aggregate, store, out))
     }
 
-    fn __commit(&mut self, prepared: &mut dyn Iterator<Item = &Prepared>) {
+    fn commit(&mut self, new: &mut dyn Iterator<Item = &NewEvents>) {
+        self.iter_mut().for_each(|aggregate| commit_one(aggregate, new));
+    }
+}
+
+impl<T: sealed::Changes> sealed::Changes for Vec<T> {
+    fn prepare(&self, store: &EventStore, out: &mut Vec<(&'static str, NewEvents)>) -> Result<(), ApplicationError> {
+        self.iter().try_for_each(|changes| changes.prepare(store, out))
+    }
+
+    fn commit(&mut self, new: &mut dyn Iterator<Item = &NewEvents>) {
         for changes in self {
-            changes.__commit(prepared);
+            changes.commit(new);
         }
     }
 }
 
 macro_rules! tuple_changes {
     ($($name:ident $index:tt),+) => {
-        impl<$($name: Changes),+> Changes for ($($name,)+) {
-            fn __prepare(&self, mapper: &Mapper, out: &mut Vec<Prepared>) -> Result<(), MapperError> {
-                $(self.$index.__prepare(mapper, out)?;)+
+        impl<$($name: sealed::Changes),+> sealed::Changes for ($($name,)+) {
+            fn prepare(
+                &self,
+                store: &EventStore,
+                out: &mut Vec<(&'static str, NewEvents)>,
+            ) -> Result<(), ApplicationError> {
+                $(self.$index.prepare(store, out)?;)+
                 Ok(())
             }
 
-            fn __commit(&mut self, prepared: &mut dyn Iterator<Item = &Prepared>) {
-                $(self.$index.__commit(prepared);)+
+            fn commit(&mut self, new: &mut dyn Iterator<Item = &NewEvents>) {
+                $(self.$index.commit(new);)+
             }
         }
     };

@@ -1,5 +1,5 @@
 use eventsourcing_core::domain::ReplayError;
-use eventsourcing_core::persistence::{MapperError, PersistenceError};
+use eventsourcing_core::persistence::{EventStoreError, MapperError, PersistenceError};
 use thiserror::Error;
 
 /// A setting that cannot be used. Each variant names the variable.
@@ -76,12 +76,38 @@ pub enum ApplicationError {
         /// The application's section size.
         section_size: usize,
     },
+    /// Two aggregate types of the application have the same stable name, so that they
+    /// would read each other's records: give one `#[aggregate(name = "...")]`.
+    #[error(
+        "aggregate types {first} and {second} are both named {name:?}: stored records name their aggregate type by this name, so give one of them another with #[aggregate(name = \"...\")]"
+    )]
+    DuplicateName {
+        /// The stable name.
+        name: &'static str,
+        /// The type the application met first.
+        first: &'static str,
+        /// The other type.
+        second: &'static str,
+    },
     /// A notification log section id is not `"first,last"`.
     #[error("invalid section id {section_id:?}: expected two numbers, like \"1,10\"")]
     InvalidSectionId {
         /// The id given.
         section_id: String,
     },
+}
+
+impl From<EventStoreError> for ApplicationError {
+    fn from(error: EventStoreError) -> Self {
+        match error {
+            EventStoreError::Persistence(error) => ApplicationError::Persistence(error),
+            EventStoreError::Mapper(error) => ApplicationError::Mapper(error),
+            EventStoreError::Replay(error) => ApplicationError::Replay(error),
+            EventStoreError::NoSnapshotRecorder => ApplicationError::SnapshottingDisabled,
+            // The enum is non-exhaustive: a future kind keeps its message.
+            other => ApplicationError::Persistence(PersistenceError::Other { message: other.to_string() }),
+        }
+    }
 }
 
 impl ApplicationError {

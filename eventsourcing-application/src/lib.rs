@@ -7,6 +7,7 @@
 //! which may be prefixed with the application's name (`DOGSCHOOL_CIPHER_KEY`), or the same
 //! settings through [`ApplicationBuilder`].
 
+mod aggregate_types;
 mod application;
 mod cache;
 mod changes;
@@ -19,8 +20,6 @@ mod store;
 
 pub use application::{Application, ApplicationBuilder, DEFAULT_SECTION_SIZE};
 pub use changes::Changes;
-#[doc(hidden)]
-pub use changes::Prepared;
 pub use environment::Environment;
 pub use error::{ApplicationError, ConfigError};
 pub use notification_log::{NotificationLog, Section};

@@ -1,14 +1,15 @@
-use eventsourcing_core::persistence::{Notification, NotificationQuery};
+use eventsourcing_core::persistence::{AnyRecorder, ApplicationRecorder, Notification, NotificationQuery};
 use futures_util::Stream;
 
-use crate::application::Application;
 use crate::error::ApplicationError;
 
 /// Every event of an application in the order it was committed, read in pages
 /// ("sections") of at most the section size (10 by default, as in Python).
-#[derive(Debug, Clone, Copy)]
-pub struct NotificationLog<'a> {
-    app: &'a Application,
+///
+/// An owned handle: cloning is cheap, and a spawned task can hold one.
+#[derive(Debug, Clone)]
+pub struct NotificationLog {
+    recorder: AnyRecorder,
     section_size: usize,
 }
 
@@ -23,9 +24,9 @@ pub struct Section {
     pub next_id: Option<String>,
 }
 
-impl<'a> NotificationLog<'a> {
-    pub(crate) fn new(app: &'a Application, section_size: usize) -> Self {
-        NotificationLog { app, section_size }
+impl NotificationLog {
+    pub(crate) fn new(recorder: AnyRecorder, section_size: usize) -> Self {
+        NotificationLog { recorder, section_size }
     }
 
     /// The number of notifications in a section.
@@ -51,7 +52,7 @@ impl<'a> NotificationLog<'a> {
         if query.limit > self.section_size {
             return Err(ApplicationError::LimitTooLarge { limit: query.limit, section_size: self.section_size });
         }
-        Ok(self.app.recorder().select_notifications(query).await?)
+        Ok(self.recorder.select_notifications(query).await?)
     }
 
     /// The section `"first,last"`: notifications from `first` (at least 1), at most
@@ -89,13 +90,13 @@ impl<'a> NotificationLog<'a> {
     /// # Errors
     /// A store error.
     pub async fn max_notification_id(&self) -> Result<Option<u64>, ApplicationError> {
-        Ok(self.app.recorder().max_notification_id().await?)
+        Ok(self.recorder.max_notification_id().await?)
     }
 
     /// Reads the log from `start` to its current end, section by section, following each
     /// section's `next_id` (Python's `NotificationLogReader.read`).
-    pub fn read(&self, start: u64) -> impl Stream<Item = Result<Notification, ApplicationError>> + 'a {
-        let log = *self;
+    pub fn read(&self, start: u64) -> impl Stream<Item = Result<Notification, ApplicationError>> + 'static {
+        let log = self.clone();
         let start = start.max(1);
         let first = Some(format!("{start},{}", start.saturating_add(log.section_size as u64 - 1)));
         let state = (log, first, std::collections::VecDeque::new());

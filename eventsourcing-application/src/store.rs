@@ -1,9 +1,7 @@
 //! Opening the stores an application's configuration names.
 
-use std::sync::Arc;
-
 use eventsourcing_core::persistence::memory::InMemoryRecorder;
-use eventsourcing_core::persistence::{DynAggregateRecorder, DynProcessRecorder};
+use eventsourcing_core::persistence::{AnyAggregateRecorder, AnyRecorder};
 
 use crate::config::PersistenceModule;
 use crate::environment::Environment;
@@ -11,16 +9,10 @@ use crate::error::{ApplicationError, ConfigError};
 
 /// The recorders of one application: its events (with notifications and tracking), and
 /// its snapshots if snapshotting is on.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct Stores {
-    pub(crate) events: Arc<dyn DynProcessRecorder>,
-    pub(crate) snapshots: Option<Arc<dyn DynAggregateRecorder>>,
-}
-
-impl std::fmt::Debug for Stores {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stores").field("snapshots", &self.snapshots.is_some()).finish_non_exhaustive()
-    }
+    pub(crate) events: AnyRecorder,
+    pub(crate) snapshots: Option<AnyAggregateRecorder>,
 }
 
 /// Which store to open, if not the one the environment names.
@@ -70,8 +62,8 @@ pub(crate) async fn open(
         }
         Choice::Environment => match PersistenceModule::from_env(env)? {
             PersistenceModule::Memory => Ok(Stores {
-                events: Arc::new(InMemoryRecorder::new()),
-                snapshots: snapshotting.then(|| Arc::new(InMemoryRecorder::new()) as Arc<dyn DynAggregateRecorder>),
+                events: AnyRecorder::new(InMemoryRecorder::new()),
+                snapshots: snapshotting.then(|| AnyAggregateRecorder::new(InMemoryRecorder::new())),
             }),
             #[cfg(feature = "sqlite")]
             PersistenceModule::Sqlite => sqlite::open(sqlite::options(env, None)?, snapshotting).await,
@@ -148,9 +140,7 @@ fn count(env: &Environment, key: &str, range: std::ops::RangeInclusive<u32>) -> 
 
 #[cfg(feature = "sqlite")]
 mod sqlite {
-    use std::sync::Arc;
-
-    use eventsourcing_core::persistence::{DynAggregateRecorder, PersistenceError};
+    use eventsourcing_core::persistence::{AnyAggregateRecorder, AnyRecorder, PersistenceError};
     use eventsourcing_sqlx::limits::CONNECTIONS;
     use eventsourcing_sqlx::sqlite::{SqliteOptions, SqliteStore};
 
@@ -215,17 +205,15 @@ mod sqlite {
 
     fn stores(store: &SqliteStore, snapshotting: bool) -> Stores {
         Stores {
-            events: Arc::new(store.events()),
-            snapshots: snapshotting.then(|| Arc::new(store.snapshots()) as Arc<dyn DynAggregateRecorder>),
+            events: AnyRecorder::new(store.events()),
+            snapshots: snapshotting.then(|| AnyAggregateRecorder::new(store.snapshots())),
         }
     }
 }
 
 #[cfg(feature = "postgres")]
 mod postgres {
-    use std::sync::Arc;
-
-    use eventsourcing_core::persistence::DynAggregateRecorder;
+    use eventsourcing_core::persistence::{AnyAggregateRecorder, AnyRecorder};
     use eventsourcing_sqlx::postgres::{PostgresOptions, PostgresStore};
     use sqlx::postgres::PgConnectOptions;
 
@@ -316,8 +304,8 @@ mod postgres {
             None => PostgresStore::open(options).await?,
         };
         Ok(Stores {
-            events: Arc::new(store.events()),
-            snapshots: snapshotting.then(|| Arc::new(store.snapshots()) as Arc<dyn DynAggregateRecorder>),
+            events: AnyRecorder::new(store.events()),
+            snapshots: snapshotting.then(|| AnyAggregateRecorder::new(store.snapshots())),
         })
     }
 }

@@ -5,7 +5,7 @@ pub use ::core::{clone::Clone, default::Default, option::Option, result::Result}
 pub use ::serde;
 pub use ::uuid;
 
-pub use crate::domain::Meta;
+pub use crate::domain::aggregate::{AggregateMachinery, Meta};
 pub use crate::domain::event_internals::ApplyError;
 
 /// Error type of a rejected command body.

@@ -17,7 +17,7 @@ use super::metadata::EventMetadata;
 ///
 /// Two aggregates compare equal (with a derived `PartialEq`) when their state, id,
 /// version, timestamps and head are equal; pending events are not compared.
-pub trait Aggregate: Sized {
+pub trait Aggregate: AggregateMachinery<Self::Event, Self::Id> {
     /// The id type: [`uuid::Uuid`] by default, or `String` with `#[aggregate(id = String)]`.
     type Id: AggregateId;
     /// The event enum generated from the `#[event]` methods.
@@ -29,33 +29,6 @@ pub trait Aggregate: Sized {
     const INITIAL_VERSION: u64 = 1;
     /// The schema version of the aggregate's state, used when snapshots are restored.
     const STATE_VERSION: u32 = 1;
-
-    #[doc(hidden)]
-    fn __meta(&self) -> &Meta<Self::Event, Self::Id>;
-    #[doc(hidden)]
-    fn __meta_mut(&mut self) -> &mut Meta<Self::Event, Self::Id>;
-    /// Deserialises a state stored at an older `version` and upcasts it.
-    #[doc(hidden)]
-    fn __deserialize_old_state<'de, D: Deserializer<'de>>(version: u32, deserializer: D) -> Result<Self, D::Error>;
-
-    /// Creates the aggregate from its creation event by running the command body.
-    #[doc(hidden)]
-    fn __create(event: Self::Event, id: &Self::Id, timestamp: DateTime<Utc>) -> Result<Self, ApplyError>;
-
-    /// Applies a later event by running the command body.
-    #[doc(hidden)]
-    fn __apply(&mut self, event: Self::Event, timestamp: DateTime<Utc>) -> Result<(), ApplyError>;
-
-    /// Whether snapshots of this aggregate can be restored (it derives `Deserialize`).
-    #[doc(hidden)]
-    const __RESTORABLE: bool = false;
-
-    /// Deserialises the current state, if the aggregate derives `Deserialize`.
-    #[doc(hidden)]
-    fn __deserialize_state<'de, D: Deserializer<'de>>(deserializer: D) -> Option<Result<Self, D::Error>> {
-        drop(deserializer);
-        None
-    }
 
     /// The aggregate's id.
     fn id(&self) -> &Self::Id {
@@ -83,11 +56,6 @@ pub trait Aggregate: Sized {
     /// loaded with hash chaining on.
     fn head(&self) -> Option<EventHash> {
         self.__meta().head
-    }
-
-    #[doc(hidden)]
-    fn __set_head(&mut self, head: Option<EventHash>) {
-        self.__meta_mut().head = head;
     }
 
     /// Events triggered by commands and not collected yet, oldest first.
@@ -198,6 +166,32 @@ pub trait Aggregate: Sized {
                 })
             }
         }
+    }
+}
+
+/// What `#[aggregate]` implements besides [`Aggregate`]: access to the hidden bookkeeping
+/// field, running command bodies on replay, and restoring the state of snapshots. Only
+/// generated code names it; it is not public API.
+#[doc(hidden)]
+pub trait AggregateMachinery<E, Id>: Sized {
+    /// The bookkeeping field.
+    fn __meta(&self) -> &Meta<E, Id>;
+    /// The bookkeeping field.
+    fn __meta_mut(&mut self) -> &mut Meta<E, Id>;
+    /// Deserialises a state stored at an older `version` and upcasts it.
+    fn __deserialize_old_state<'de, D: Deserializer<'de>>(version: u32, deserializer: D) -> Result<Self, D::Error>;
+    /// Creates the aggregate from its creation event by running the command body.
+    fn __create(event: E, id: &Id, timestamp: DateTime<Utc>) -> Result<Self, ApplyError>;
+    /// Applies a later event by running the command body.
+    fn __apply(&mut self, event: E, timestamp: DateTime<Utc>) -> Result<(), ApplyError>;
+
+    /// Whether snapshots of this aggregate can be restored (it derives `Deserialize`).
+    const __RESTORABLE: bool = false;
+
+    /// Deserialises the current state, if the aggregate derives `Deserialize`.
+    fn __deserialize_state<'de, D: Deserializer<'de>>(deserializer: D) -> Option<Result<Self, D::Error>> {
+        drop(deserializer);
+        None
     }
 }
 
@@ -326,6 +320,11 @@ impl<E, Id: Clone> Meta<E, Id> {
         self.version = event.originator_version;
         self.modified_on = event.timestamp;
         self.pending.push(event);
+    }
+
+    /// Sets the hash of the last stored event.
+    pub(crate) fn set_head(&mut self, head: Option<EventHash>) {
+        self.head = head;
     }
 
     /// Sets the header of an aggregate restored from a snapshot; nothing is pending.

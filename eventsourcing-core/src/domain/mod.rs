@@ -4,7 +4,7 @@
 //! annotated with `#[event]`, record [`DomainEvent`]s. The traits here are what that
 //! generated code implements, and what the application layer relies on.
 
-mod aggregate;
+pub(crate) mod aggregate;
 mod error;
 mod event;
 mod hash;
@@ -13,8 +13,6 @@ mod metadata;
 mod snapshot;
 
 pub use aggregate::Aggregate;
-#[doc(hidden)]
-pub use aggregate::Meta;
 pub use error::ReplayError;
 pub use event::{AggregateEvent, DomainEvent, Event, EventInfo};
 

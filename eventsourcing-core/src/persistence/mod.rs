@@ -5,12 +5,15 @@
 //!   [`TrackingRecorder`], [`ProcessRecorder`]) are what every store implements;
 //! - [`Mapper`] turns domain events into stored events and back: encode ([`Codec`]),
 //!   compress, encrypt, hash-chain;
+//! - [`EventStore`] puts aggregates' events through a mapper into a recorder and gets
+//!   aggregates back (from their latest snapshot);
 //! - [`memory::InMemoryRecorder`] is the default store.
 
 mod cipher;
 mod codec;
 mod envelope;
 mod error;
+mod event_store;
 mod mapper;
 pub mod memory;
 mod recorder;
@@ -20,10 +23,11 @@ mod subscription;
 pub use cipher::{Cipher, CipherKeyError};
 pub use codec::{Codec, CodecError, MAX_RECORD_SIZE};
 pub use error::PersistenceError;
+pub use event_store::{EventStore, EventStoreError, NewEvents};
 pub use mapper::{ChainBreak, ChainCursor, Compression, HashChain, Mapper, MapperError, Record, RecordId};
 pub use recorder::{
-    AggregateRecorder, ApplicationRecorder, DynAggregateRecorder, DynProcessRecorder, ProcessRecorder, Result,
-    Subscription, TrackingRecorder,
+    AggregateRecorder, AnyAggregateRecorder, AnyRecorder, ApplicationRecorder, ProcessRecorder, Result, Subscription,
+    TrackingRecorder,
 };
 pub use stored::{EventQuery, Notification, NotificationQuery, OriginatorId, StoredEvent, Tracking};
 pub use subscription::follow;

@@ -1,5 +1,6 @@
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -136,8 +137,8 @@ impl Stream for Subscription {
     }
 }
 
-/// [`AggregateRecorder`] as a trait object (implemented for every aggregate recorder).
-pub trait DynAggregateRecorder: Send + Sync {
+/// [`AggregateRecorder`] as a trait object, behind [`AnyAggregateRecorder`].
+trait DynAggregateRecorder: Send + Sync {
     /// See [`AggregateRecorder::insert_events`].
     fn insert_events(&self, events: Vec<StoredEvent>) -> BoxFuture<'_, Result<Vec<u64>>>;
     /// See [`AggregateRecorder::select_events`].
@@ -162,9 +163,8 @@ impl<T: AggregateRecorder> DynAggregateRecorder for T {
     }
 }
 
-/// [`ProcessRecorder`] as a trait object (implemented for every process recorder):
-/// what an application holds, whichever store it was configured with.
-pub trait DynProcessRecorder: DynAggregateRecorder {
+/// [`ProcessRecorder`] as a trait object, behind [`AnyRecorder`].
+trait DynProcessRecorder: DynAggregateRecorder {
     /// See [`ApplicationRecorder::select_notifications`].
     fn select_notifications(&self, query: NotificationQuery) -> BoxFuture<'_, Result<Vec<Notification>>>;
     /// See [`ApplicationRecorder::max_notification_id`].
@@ -226,5 +226,104 @@ impl<T: ProcessRecorder> DynProcessRecorder for T {
         tracking: Option<Tracking>,
     ) -> BoxFuture<'_, Result<Vec<u64>>> {
         Box::pin(ProcessRecorder::insert_events_with_tracking(self, events, tracking))
+    }
+}
+
+/// Any store's events, notifications and tracking positions, behind one type: what an
+/// application holds, whichever store its configuration names. It implements every
+/// recorder trait by forwarding to the store. Cloning is cheap and shares the store.
+#[derive(Clone)]
+pub struct AnyRecorder {
+    inner: Arc<dyn DynProcessRecorder>,
+}
+
+impl AnyRecorder {
+    /// Wraps a store's recorder.
+    pub fn new(recorder: impl ProcessRecorder + 'static) -> Self {
+        AnyRecorder { inner: Arc::new(recorder) }
+    }
+}
+
+impl std::fmt::Debug for AnyRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnyRecorder").finish_non_exhaustive()
+    }
+}
+
+impl AggregateRecorder for AnyRecorder {
+    async fn insert_events(&self, events: Vec<StoredEvent>) -> Result<Vec<u64>> {
+        self.inner.insert_events(events).await
+    }
+
+    async fn select_events(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<Vec<StoredEvent>> {
+        self.inner.select_events(originator_id, query).await
+    }
+}
+
+impl ApplicationRecorder for AnyRecorder {
+    async fn select_notifications(&self, query: NotificationQuery) -> Result<Vec<Notification>> {
+        self.inner.select_notifications(query).await
+    }
+
+    async fn max_notification_id(&self) -> Result<Option<u64>> {
+        self.inner.max_notification_id().await
+    }
+
+    async fn subscribe(&self, gt: Option<u64>, topics: Vec<String>) -> Result<Subscription> {
+        self.inner.subscribe(gt, topics).await
+    }
+}
+
+impl TrackingRecorder for AnyRecorder {
+    async fn insert_tracking(&self, tracking: Tracking) -> Result<()> {
+        self.inner.insert_tracking(tracking).await
+    }
+
+    async fn max_tracking_id(&self, application_name: &str) -> Result<Option<u64>> {
+        self.inner.max_tracking_id(application_name).await
+    }
+
+    async fn wait(&self, application_name: &str, notification_id: Option<u64>, timeout: Duration) -> Result<()> {
+        self.inner.wait(application_name, notification_id, timeout).await
+    }
+}
+
+impl ProcessRecorder for AnyRecorder {
+    async fn insert_events_with_tracking(
+        &self,
+        events: Vec<StoredEvent>,
+        tracking: Option<Tracking>,
+    ) -> Result<Vec<u64>> {
+        self.inner.insert_events_with_tracking(events, tracking).await
+    }
+}
+
+/// Any store's aggregate recorder (a snapshot store), behind one type. Cloning is cheap
+/// and shares the store.
+#[derive(Clone)]
+pub struct AnyAggregateRecorder {
+    inner: Arc<dyn DynAggregateRecorder>,
+}
+
+impl AnyAggregateRecorder {
+    /// Wraps a store's recorder.
+    pub fn new(recorder: impl AggregateRecorder + 'static) -> Self {
+        AnyAggregateRecorder { inner: Arc::new(recorder) }
+    }
+}
+
+impl std::fmt::Debug for AnyAggregateRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnyAggregateRecorder").finish_non_exhaustive()
+    }
+}
+
+impl AggregateRecorder for AnyAggregateRecorder {
+    async fn insert_events(&self, events: Vec<StoredEvent>) -> Result<Vec<u64>> {
+        self.inner.insert_events(events).await
+    }
+
+    async fn select_events(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<Vec<StoredEvent>> {
+        self.inner.select_events(originator_id, query).await
     }
 }

@@ -40,6 +40,13 @@ fn body_method(command: &Command) -> ImplItemFn {
     method
 }
 
+/// The paths of the `Aggregate` trait and of the machinery behind it, for `Self`.
+fn traits(krate: &TokenStream, event: &Ident) -> (TokenStream, TokenStream) {
+    let aggregate = quote!(#krate::domain::Aggregate);
+    let machinery = quote!(#krate::__private::AggregateMachinery<#event, <Self as #aggregate>::Id>);
+    (aggregate, machinery)
+}
+
 /// The method callers use: same name, signature and docs as written.
 fn public_method(
     krate: &TokenStream,
@@ -48,7 +55,7 @@ fn public_method(
     create_id: Option<&crate::ast::CreateId>,
 ) -> ImplItemFn {
     let private = quote!(#krate::__private);
-    let aggregate_trait = quote!(#krate::domain::Aggregate);
+    let (aggregate_trait, machinery) = traits(krate, event);
     let mut method = command.original.clone();
     for input in &mut method.sig.inputs {
         if let FnArg::Typed(typed) = input {
@@ -82,7 +89,7 @@ fn public_method(
         Kind::Created => {
             let id = new_id(krate, command, create_id);
             let finish = quote! {
-                <Self as #aggregate_trait>::__meta_mut(&mut __es_new).start_with(__es_event);
+                <Self as #machinery>::__meta_mut(&mut __es_new).start_with(__es_event);
             };
             let run = if command.fallible {
                 quote! {
@@ -115,7 +122,7 @@ fn public_method(
             }}
         }
         Kind::Mutating => {
-            let record = quote!(<Self as #aggregate_trait>::__meta_mut(self).record(__es_event););
+            let record = quote!(<Self as #machinery>::__meta_mut(self).record(__es_event););
             let run = if command.fallible {
                 quote! {
                     let __es_result = #private::applying(|| Self::#body(self, #(#args),*));
@@ -134,7 +141,7 @@ fn public_method(
                 if #private::is_applying() {
                     return Self::#body(self, #(#direct),*);
                 }
-                let __es_event = <Self as #aggregate_trait>::__meta(self).next_event(#payload, #timestamp);
+                let __es_event = <Self as #machinery>::__meta(self).next_event(#payload, #timestamp);
                 #run
             }}
         }

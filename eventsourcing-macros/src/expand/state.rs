@@ -75,7 +75,10 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
             const NAME: &'static str = #name;
             const INITIAL_VERSION: u64 = #initial_version;
             const STATE_VERSION: u32 = #state_version;
+        }
 
+        #[automatically_derived]
+        impl #krate::__private::AggregateMachinery<#event, #id> for #ident {
             fn __meta(&self) -> &#krate::__private::Meta<#event, #id> {
                 &self.#field
             }
