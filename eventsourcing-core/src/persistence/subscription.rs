@@ -148,8 +148,8 @@ mod tests {
         }
     }
 
-    fn lost() -> Option<PersistenceError> {
-        Some(PersistenceError::Connection { message: "terminating connection due to administrator command".into() })
+    fn lost() -> PersistenceError {
+        PersistenceError::Connection { message: "terminating connection due to administrator command".into() }
     }
 
     #[tokio::test]
@@ -158,7 +158,7 @@ mod tests {
         let id = new_id();
         inner.insert_events(vec![stored(&id, 1, "T")]).await.unwrap();
         let broken = Some(PersistenceError::Other { message: "broken".into() });
-        let script = [lost(), lost(), None, lost(), None, None, broken];
+        let script = [Some(lost()), Some(lost()), None, Some(lost()), None, None, broken];
         let flaky = Flaky { inner: inner.clone(), script: Arc::new(Mutex::new(script.into_iter().collect())) };
         let (wake, woken) = watch::channel(0);
         let mut live = follow(flaky, None, Vec::new(), woken, Some(Duration::from_secs(1)));
