@@ -62,7 +62,20 @@ pub struct PostgresOptions {
     pub connect_timeout: Duration,
     /// How long a connection lives (`POSTGRES_CONN_MAX_AGE`, default an hour).
     pub max_age: Duration,
-    /// Whether to check a connection before using it (`POSTGRES_PRE_PING`).
+    /// Whether to check every connection before using it (`POSTGRES_PRE_PING`, default
+    /// no).
+    ///
+    /// Off by default because the store no longer needs it to get over connections the
+    /// server ended: a call that meets a lost connection is retried when that is safe,
+    /// and after a loss the pool pings only the connections that were idle since. Pre-ping adds a round trip to every call, always: measured
+    /// on a local server (loopback, two shared cores, 380 calls each, medians of three
+    /// runs), small reads took 218, 223 and 248 µs without it and 233, 252 and 295 µs with
+    /// it (7 to 19% slower), while single-event saves, dominated by the commit's flush,
+    /// were within noise (2.8/0.74/1.0 ms against 2.0/0.77/0.94 ms). Over a network the
+    /// added round trip is the network's latency on every call. Turn it on only where a
+    /// write's commit must never be cut off by a connection that died while idle (it
+    /// narrows, without closing, the window for [`PersistenceError::CommitOutcomeUnknown`]).
+    /// Not used by [`PostgresStore::with_pool`], whose pool has its own setting.
     pub pre_ping: bool,
     /// How often a subscription looks for new events even without a notification.
     pub poll_interval: Duration,
@@ -82,6 +95,7 @@ impl PostgresOptions {
             max_overflow: 10,
             connect_timeout: Duration::from_secs(30),
             max_age: Duration::from_secs(3600),
+            // Lost connections are handled without it; see the field's documentation.
             pre_ping: false,
             poll_interval: Duration::from_secs(5),
         }
