@@ -72,10 +72,10 @@ pub struct PostgresOptions {
     /// runs), small reads took 218, 223 and 248 µs without it and 233, 252 and 295 µs with
     /// it (7 to 19% slower), while single-event saves, dominated by the commit's flush,
     /// were within noise (2.8/0.74/1.0 ms against 2.0/0.77/0.94 ms). Over a network the
-    /// added round trip is the network's latency on every call. Turn it on only where a
-    /// write's commit must never be cut off by a connection that died while idle (it
-    /// narrows, without closing, the window for [`PersistenceError::CommitOutcomeUnknown`]).
-    /// Not used by [`PostgresStore::with_pool`], whose pool has its own setting.
+    /// added round trip is the network's latency on every call. What it still saves is
+    /// one failed attempt, and its immediate retry, for the first call after a loss; a
+    /// connection can die between the ping and its use anyway. Not used by
+    /// [`PostgresStore::with_pool`], whose pool has its own setting.
     pub pre_ping: bool,
     /// How often a subscription looks for new events even without a notification.
     pub poll_interval: Duration,
