@@ -101,6 +101,42 @@ async fn after_every_backend_is_terminated_the_next_read_and_save_succeed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_is_woken_without_polling_after_its_listen_connection_is_terminated() {
+    let Some(url) = postgres_url() else { return };
+    let (name, schema) = (unique("es_fault"), unique("es_test"));
+    let app = open(&url, &name, &schema).await;
+    let mut live = app.subscribe(None, Vec::new()).await.unwrap();
+    // Let the subscription catch up (nothing yet) and start waiting.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    let listening: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'",
+    )
+    .bind(&name)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert_eq!(listening, 1, "the LISTEN connection carries the application name");
+    terminate(&admin, &name).await;
+
+    let started = Instant::now();
+    app.save(&mut Dog::register("Fido")).await.unwrap();
+    let notification = tokio::time::timeout(Duration::from_secs(2), live.next())
+        .await
+        .expect("woken well before the 5 s poll")
+        .unwrap()
+        .expect("the subscription goes on");
+    assert_eq!(notification.event.topic, "Dog.Registered");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // And it listens again: the next commit wakes it too.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = Instant::now();
+    app.save(&mut Dog::register("Rex")).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(1), live.next()).await.expect("woken by NOTIFY").unwrap().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_and_savers_survive_backends_terminated_repeatedly() {
     const WRITERS: usize = 3;
     const FAULTS_FOR: Duration = Duration::from_secs(3);
