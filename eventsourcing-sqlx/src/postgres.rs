@@ -862,3 +862,59 @@ impl ProcessRecorder for PostgresApplicationRecorder {
         self.store.write(false, events, tracking).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use eventsourcing_core::testing::{env_or_skip, new_id, stored};
+
+    use super::*;
+
+    async fn store() -> Option<PostgresStore> {
+        let url = env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")?;
+        let mut options = PostgresOptions::from_url(&url, "resolve").unwrap();
+        options.schema = format!("es_test_{}", Uuid::new_v4().simple());
+        Some(PostgresStore::open(options).await.unwrap())
+    }
+
+    /// A cut-off COMMIT stands for a transaction the store can no longer see: here, one
+    /// held open on another connection, as a backend whose client vanished would be.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cut_off_commit_is_resolved_once_the_lost_transaction_has_ended() {
+        let Some(store) = store().await else { return };
+        let lost = || sqlx::Error::Io(std::io::ErrorKind::UnexpectedEof.into());
+        for commit in [true, false] {
+            let events = [stored(&new_id(), 1, "T")];
+            let ids = store.id_array(events.iter().map(|e| &e.originator_id)).unwrap();
+            let IdArray::Uuid(ids) = ids else { unreachable!("a UUID store") };
+            let sql = &store.shared.sql;
+            let mut tx = store.pool().begin().await.unwrap();
+            sqlx::raw_sql(AssertSqlSafe(sql.lock.as_str())).execute(&mut *tx).await.unwrap();
+            let notification_ids: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql.insert_events.as_str()))
+                .bind(&ids)
+                .bind(vec![1_i64])
+                .bind(vec!["T"])
+                .bind(vec![b"{}".as_slice()])
+                .bind(&sql.channel)
+                .fetch_all(&mut *tx)
+                .await
+                .unwrap();
+
+            let resolving = tokio::spawn({
+                let (store, notification_ids) = (store.clone(), notification_ids.clone());
+                async move { store.resolve_commit(&lost(), &notification_ids, None).await }
+            });
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert!(!resolving.is_finished(), "waits while the transaction may still commit");
+            if commit {
+                tx.commit().await.unwrap();
+            } else {
+                tx.rollback().await.unwrap();
+            }
+            assert_eq!(resolving.await.unwrap().unwrap(), commit);
+        }
+        let error = store.resolve_commit(&lost(), &[], Some(&Tracking::new("upstream", 3))).await.unwrap_err();
+        assert!(matches!(error, PersistenceError::CommitOutcomeUnknown { .. }), "{error}");
+    }
+}
