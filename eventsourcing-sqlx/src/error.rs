@@ -6,10 +6,17 @@ use eventsourcing_core::persistence::PersistenceError;
 /// row involved).
 #[allow(clippy::needless_pass_by_value)] // used as `.map_err(map)`
 pub(crate) fn map(error: sqlx::Error) -> PersistenceError {
-    match &error {
-        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) | sqlx::Error::PoolClosed => {
+    map_ref(&error)
+}
+
+/// As [`map`], for an error the caller keeps.
+pub(crate) fn map_ref(error: &sqlx::Error) -> PersistenceError {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => {
             PersistenceError::Connection { message: error.to_string() }
         }
+        // Closed by its owner, not lost: trying again cannot help.
+        sqlx::Error::PoolClosed => PersistenceError::Other { message: "the store's connection pool is closed".into() },
         sqlx::Error::PoolTimedOut => {
             PersistenceError::Connection { message: "timed out waiting for a connection from the pool".into() }
         }
@@ -21,10 +28,7 @@ pub(crate) fn map(error: sqlx::Error) -> PersistenceError {
                 Some("42P01" | "3F000") => PersistenceError::MissingTable { message },
                 // PostgreSQL: lock_not_available, query_canceled (statement timeout).
                 Some("55P03" | "57014") => PersistenceError::LockTimeout { message },
-                // PostgreSQL: connection exceptions, admin shutdown, cannot connect now.
-                Some(code) if code.starts_with("08") || code == "57P01" || code == "57P03" => {
-                    PersistenceError::Connection { message }
-                }
+                Some(code) if is_lost_connection_code(code) => PersistenceError::Connection { message },
                 // SQLite: SQLITE_BUSY, SQLITE_LOCKED (with extended codes).
                 Some(code) if is_sqlite(db.as_ref()) && is_sqlite_code(code, &[5, 6]) => {
                     PersistenceError::LockTimeout { message }
@@ -75,9 +79,25 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
 }
 
-/// Whether trying again may succeed: the connection failed before anything was sent.
+/// PostgreSQL's codes for a connection that the server ended or could not serve: class 08
+/// (connection exception), `57P01` `admin_shutdown` (`pg_terminate_backend`, a fast
+/// shutdown), `57P02` `crash_shutdown`, `57P03` `cannot_connect_now` (starting up).
+fn is_lost_connection_code(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+}
+
+/// Whether the connection was lost (ended by the server, or an I/O failure): nothing more
+/// comes from it, and the same work on a new connection may succeed. Whether the work may
+/// be repeated is for the caller to judge: a transaction cut off before its `COMMIT` was
+/// sent was rolled back; one cut off during `COMMIT` may have committed.
+///
+/// A pool timeout is not among these: the pool has already spent the whole connect
+/// timeout retrying, so trying again would only multiply the wait.
 #[cfg(feature = "postgres")]
-pub(crate) fn is_transient(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Protocol(_))
-        || matches!(error, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("08") || c == "57P03"))
+pub(crate) fn is_connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| is_lost_connection_code(&code)),
+        _ => false,
+    }
 }

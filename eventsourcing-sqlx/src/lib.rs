@@ -24,3 +24,5 @@ pub mod sqlite;
 
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "postgres")]
+mod reconnect;

@@ -44,10 +44,20 @@ pub enum PersistenceError {
         /// How long it waited.
         timeout: Duration,
     },
-    /// The store could not be reached, or lost its connection.
+    /// The store could not be reached, or lost its connection. Transient: nothing was
+    /// written, and the same call may succeed later (see [`PersistenceError::is_transient`]).
     #[error("connection to the store failed: {message}")]
     Connection {
-        /// The driver's message.
+        /// The driver's message, with the server's address when it helps.
+        message: String,
+    },
+    /// The connection failed while a write was being committed, and the store could not
+    /// find out whether the commit took effect: the write may or may not be stored.
+    /// Retrying blindly could store it twice; read back to see (for events, whether the
+    /// aggregate has the version that was written).
+    #[error("commit outcome unknown: {message}")]
+    CommitOutcomeUnknown {
+        /// What failed, and why the outcome could not be resolved.
         message: String,
     },
     /// A lock could not be acquired in time.
@@ -86,5 +96,13 @@ impl PersistenceError {
     /// Whether this is an optimistic concurrency conflict on events.
     pub fn is_conflict(&self) -> bool {
         matches!(self, PersistenceError::Conflict { .. })
+    }
+
+    /// Whether the same call may succeed if made again later, with nothing to undo: the
+    /// store could not be reached or lost its connection ([`PersistenceError::Connection`]).
+    /// Subscriptions keep going through these; a conflict, or a
+    /// [`PersistenceError::CommitOutcomeUnknown`], is not transient.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, PersistenceError::Connection { .. })
     }
 }
