@@ -1,7 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub use eventsourcing_core::{domain, persistence};
-pub use eventsourcing_macros::{Event, aggregate, event};
+pub use eventsourcing_macros::{Event, LogEvent, aggregate, event};
 
 /// Applications: saving, getting, snapshotting aggregates, and the notification log.
 pub mod application {
@@ -25,12 +25,14 @@ pub mod sqlx {
 pub mod prelude {
     pub use crate::application::{Application, ApplicationError};
     pub use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent, Event, Snapshot};
-    pub use crate::persistence::{AggregateRecorder, ApplicationRecorder, ProcessRecorder, TrackingRecorder};
+    pub use crate::persistence::{
+        AggregateRecorder, ApplicationRecorder, LogEvent, ProcessRecorder, Record, TrackingRecorder,
+    };
     pub use crate::{aggregate, event};
     pub use eventsourcing_core::__private::chrono::{DateTime, Utc};
     pub use eventsourcing_core::__private::serde::{Deserialize, Serialize};
     pub use eventsourcing_core::__private::uuid::Uuid;
-    pub use eventsourcing_macros::Event;
+    pub use eventsourcing_macros::{Event, LogEvent};
 }
 
 /// The user guide's chapters, compiled and run as documentation tests.

@@ -370,12 +370,12 @@ async fn subscriptions_and_decoding_notifications() {
     let mut subscription = app.subscribe(None, vec!["Dog.TrickAdded".into()]).await.unwrap();
     let first = subscription.next().await.unwrap().unwrap();
     assert_eq!(first.id, 2);
-    match app.decode::<Dog>(&first).unwrap() {
+    match app.decode::<Record<Dog>>(&first).unwrap() {
         Some(Record::Event(event)) => assert_eq!(event.payload, DogEvent::TrickAdded { trick: "a".into() }),
         other => panic!("{other:?}"),
     }
     let counter_notification = &app.notification_log().select(3, 1).await.unwrap()[0];
-    assert!(app.decode::<Dog>(counter_notification).unwrap().is_none());
+    assert!(app.decode::<Record<Dog>>(counter_notification).unwrap().is_none());
     let mut more: Dog = app.repository().get(dog.id()).await.unwrap();
     more.add_trick("b");
     app.save(&mut more).await.unwrap();
@@ -486,6 +486,40 @@ async fn a_deleted_middle_event_breaks_the_hash_chain() {
         }
         other => panic!("expected a broken chain, got {other}"),
     }
+}
+
+mod other {
+    use eventsourcing::prelude::*;
+
+    /// Another aggregate type that says it is called `Dog`.
+    #[aggregate(name = "Dog")]
+    #[derive(Debug, Clone)]
+    pub(crate) struct Impostor {}
+
+    #[aggregate]
+    impl Impostor {
+        #[event("Registered")]
+        pub(crate) fn register() -> Self {
+            Self {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_aggregate_types_with_one_stable_name_are_refused() {
+    let app = app().await;
+    let dog = dog_with_tricks(&app, &[]).await;
+    let mut impostor = other::Impostor::register();
+    let error = app.save(&mut impostor).await.unwrap_err();
+    let ApplicationError::DuplicateName { name, first, second } = &error else { panic!("{error}") };
+    assert_eq!(*name, "Dog");
+    assert!(first.ends_with("::Dog") && second.ends_with("other::Impostor"), "{error}");
+    assert!(error.to_string().contains("#[aggregate(name"), "{error}");
+    assert_eq!(impostor.pending_events().len(), 1, "nothing was saved");
+    let error = app.repository().get::<other::Impostor>(dog.id()).await.unwrap_err();
+    assert!(matches!(error, ApplicationError::DuplicateName { .. }), "{error}");
+    // The first type is still served.
+    assert!(app.repository().get::<Dog>(dog.id()).await.is_ok());
 }
 
 #[tokio::test]

@@ -319,7 +319,7 @@ async fn subscription(store: Store) {
     app.save(&mut dog).await.unwrap();
     let second = tokio::time::timeout(std::time::Duration::from_secs(5), live.next()).await.unwrap().unwrap().unwrap();
     assert!(second.id > first.id);
-    match app.decode::<Dog>(&second).unwrap() {
+    match app.decode::<Record<Dog>>(&second).unwrap() {
         Some(Record::Event(event)) => assert_eq!(event.payload, DogEvent::TrickAdded { trick: "sit".into() }),
         other => panic!("{other:?}"),
     }

@@ -4,9 +4,8 @@ use std::sync::Arc;
 
 use eventsourcing_core::domain::{Aggregate, AggregateId};
 use eventsourcing_core::persistence::{
-    AggregateRecorder, AnyAggregateRecorder, AnyRecorder, ApplicationRecorder, ChainCursor, Cipher, Codec, Compression,
-    EventStore, EventStoreError, HashChain, Mapper, NewEvents, Notification, OriginatorId, ProcessRecorder, Record,
-    Subscription,
+    AggregateRecorder, AnyAggregateRecorder, AnyRecorder, ApplicationRecorder, Cipher, Codec, Compression, EventStore,
+    EventStoreError, HashChain, LogEvent, Mapper, NewEvents, Notification, OriginatorId, ProcessRecorder, Subscription,
 };
 use futures_util::future::BoxFuture;
 use serde::Serialize;
@@ -214,20 +213,17 @@ impl Application {
         Ok(self.inner.store.recorder().subscribe(gt, topics).await?)
     }
 
-    /// Decodes a notification as an event of aggregate `A`, or `None` if its topic is not
-    /// one of `A`'s. The hash chain, if any, is checked for the record alone.
+    /// Decodes a notification into `L`: a
+    /// [`Record<A>`](eventsourcing_core::persistence::Record) of one aggregate type
+    /// (`None` for other types' notifications), or an enum over several aggregate types'
+    /// events with `#[derive(LogEvent)]`. The hash chain, if any, is checked for the record
+    /// alone.
     ///
     /// # Errors
-    /// A [`MapperError`](eventsourcing_core::persistence::MapperError) if the record is
-    /// one of `A`'s but cannot be read.
-    pub fn decode<A: Aggregate>(&self, notification: &Notification) -> Result<Option<Record<A>>, ApplicationError> {
-        let topic = &notification.event.topic;
-        if !topic.strip_prefix(A::NAME).is_some_and(|rest| rest.starts_with(['.', '#'])) {
-            return Ok(None);
-        }
-        self.inner.types.check::<A>()?;
-        let record = self.mapper().decode_event::<A>(&notification.event, &mut ChainCursor::after(None))?;
-        Ok(Some(record))
+    /// A [`MapperError`](eventsourcing_core::persistence::MapperError) if the record is one
+    /// of `L`'s but cannot be read, or is of a topic `L` neither knows nor skips.
+    pub fn decode<L: LogEvent>(&self, notification: &Notification) -> Result<Option<L>, ApplicationError> {
+        Ok(L::decode(self.mapper(), notification)?)
     }
 }
 

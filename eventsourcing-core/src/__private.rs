@@ -7,6 +7,7 @@ pub use ::uuid;
 
 pub use crate::domain::aggregate::{AggregateMachinery, Meta};
 pub use crate::domain::event_internals::ApplyError;
+pub use crate::persistence::log_event::{LogVariant, Matched, unmatched};
 
 /// Error type of a rejected command body.
 pub type BoxError = ::std::boxed::Box<dyn ::std::error::Error + ::core::marker::Send + ::core::marker::Sync>;

@@ -351,3 +351,48 @@ fn arg_tokens(arg: &Arg) -> proc_macro2::TokenStream {
         Arg::Path(path) => path.to_token_stream(),
     }
 }
+
+/// `#[log_event(skip("Account", "Audit.Logged"), crate = "path")]` on a
+/// `#[derive(LogEvent)]` enum.
+pub(crate) struct LogEventAttr {
+    pub(crate) skip: Vec<LitStr>,
+    pub(crate) krate: Option<Path>,
+}
+
+impl LogEventAttr {
+    pub(crate) fn parse(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut out = LogEventAttr { skip: Vec::new(), krate: None };
+        for attr in attrs.iter().filter(|a| a.path().is_ident("log_event")) {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("skip") {
+                    let content;
+                    syn::parenthesized!(content in meta.input);
+                    let names = syn::punctuated::Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+                    for name in names {
+                        if name.value().is_empty() {
+                            cx.error_spanned_by(&name, "skip an aggregate by its name (\"Account\") or one topic (\"Account.Opened\"), not \"\"");
+                        } else {
+                            out.skip.push(name);
+                        }
+                    }
+                    return Ok(());
+                }
+                if meta.path.is_ident("crate") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    match lit.parse::<Path>() {
+                        Ok(path) => out.krate = Some(path),
+                        Err(_) => cx.error_spanned_by(&lit, "`crate` takes a path, e.g. `crate = \"::eventsourcing\"`"),
+                    }
+                    return Ok(());
+                }
+                Err(meta.error(
+                    "unknown `#[log_event]` option: expected `skip(\"Aggregate\", \"Aggregate.Event\", ...)` or `crate = \"path\"`",
+                ))
+            });
+            if let Err(error) = result {
+                cx.syn_error(error);
+            }
+        }
+        out
+    }
+}

@@ -1,5 +1,5 @@
-//! Procedural macros of the `eventsourcing` crate: `#[aggregate]`, `#[event]` and
-//! `#[derive(Event)]`.
+//! Procedural macros of the `eventsourcing` crate: `#[aggregate]`, `#[event]`,
+//! `#[derive(Event)]` and `#[derive(LogEvent)]`.
 //!
 //! Use them through the facade crate (`use eventsourcing::prelude::*`), which also holds
 //! the runtime the generated code calls. Each macro parses its input into a typed model
@@ -80,4 +80,49 @@ pub fn event(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_derive(Event, attributes(event))]
 pub fn derive_event(input: TokenStream) -> TokenStream {
     expand::derive_event(input.into()).into()
+}
+
+/// Implements `LogEvent` for an enum whose variants each wrap the domain events of one
+/// aggregate type (`Dog(DomainEvent<DogEvent>)`, `Course(DomainEvent<CourseEvent, String>)`),
+/// so that the notifications of a log decode into it by topic.
+///
+/// `#[log_event(skip("Account", "Audit.Logged"))]` passes over the topics of an aggregate
+/// type (by its name) or single topics; any other topic no variant knows is an error.
+/// `#[log_event(crate = "path")]` names a renamed facade crate.
+///
+/// ```
+/// use eventsourcing::prelude::*;
+///
+/// # #[aggregate] #[derive(Debug, Clone)] pub struct Dog { name: String }
+/// # #[aggregate] impl Dog { #[event("Registered")] pub fn register(name: String) -> Self { Self { name } } }
+/// # #[aggregate(id = String)] #[derive(Debug, Clone)] pub struct Course { dogs: u32 }
+/// # #[aggregate] impl Course {
+/// #     fn create_id(code: &str) -> String { code.to_owned() }
+/// #     #[event("Opened")] pub fn open(code: &str) -> Self { Self { dogs: 0 } }
+/// # }
+/// #[derive(Debug, LogEvent)]
+/// #[log_event(skip("Invoice"))]
+/// enum School {
+///     Dog(DomainEvent<DogEvent>),
+///     Course(DomainEvent<CourseEvent, String>),
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), ApplicationError> {
+/// // What a subscription asks the store for: other records are not even read.
+/// assert_eq!(School::topics(), ["Dog.Registered", "Course.Opened"]);
+/// let app = Application::from_env("School").await?;
+/// app.save(&mut Dog::register("Fido".into())).await?;
+/// for notification in app.notification_log().select(1, 10).await? {
+///     match app.decode::<School>(&notification)? {
+///         Some(School::Dog(event)) => println!("dog {}", event.originator_id),
+///         Some(School::Course(event)) => println!("course {}", event.originator_id),
+///         None => {} // an invoice
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[proc_macro_derive(LogEvent, attributes(log_event))]
+pub fn derive_log_event(input: TokenStream) -> TokenStream {
+    expand::derive_log_event(input.into()).into()
 }

@@ -14,6 +14,7 @@ use super::cipher::{Cipher, DecryptError};
 use super::codec::{Codec, CodecError, MAX_RECORD_SIZE};
 use super::envelope::{EnvelopeRef, EnvelopeSeed};
 use super::stored::{OriginatorId, StoredEvent};
+use super::topic::{self, Topic};
 use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent, EventHash, EventMetadata, Snapshot};
 
 /// The first byte of a framed record. A record that starts with `{` is plain JSON.
@@ -26,8 +27,6 @@ const KNOWN_FLAGS: u8 = BINCODE | ZSTD | ENCRYPTED | CHAINED;
 const HASH: usize = 32;
 /// Separates our hashes from any other use of the same key.
 const HASH_DOMAIN: &[u8] = b"eventsourcing 2026 hash chain v1";
-/// The topic suffix of the marker a discarded aggregate ends with.
-const DISCARDED: &str = "#discarded";
 
 /// Compression of stored records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +110,7 @@ impl fmt::Display for RecordId {
 impl RecordId {
     // Errors carry the record boxed, to keep `Result`s small.
     #[allow(clippy::unnecessary_box_returns)]
-    fn of(stored: &StoredEvent) -> Box<Self> {
+    pub(crate) fn of(stored: &StoredEvent) -> Box<Self> {
         Box::new(RecordId {
             originator_id: stored.originator_id.clone(),
             originator_version: stored.originator_version,
@@ -318,6 +317,13 @@ pub enum Record<A: Aggregate> {
     },
 }
 
+/// A decoded discard marker.
+pub(crate) struct Discard {
+    originator_version: u64,
+    timestamp: DateTime<Utc>,
+    metadata: EventMetadata,
+}
+
 /// Where verification of a hash chain starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChainCursor {
@@ -429,12 +435,17 @@ impl Mapper {
 
     /// The topic of an event of aggregate `A`: `"<aggregate name>.<event name>"`.
     pub fn topic<A: Aggregate>(event: &A::Event) -> String {
-        format!("{}.{}", A::NAME, event.name())
+        topic::event(A::NAME, event.name())
     }
 
     /// The topics of all events of aggregate `A`.
     pub fn topics<A: Aggregate>() -> Vec<String> {
-        <A::Event as AggregateEvent>::EVENTS.iter().map(|info| format!("{}.{}", A::NAME, info.name)).collect()
+        Self::event_topics::<A::Event>()
+    }
+
+    /// The topics of all events of the aggregate whose event enum is `E`.
+    pub fn event_topics<E: AggregateEvent>() -> Vec<String> {
+        E::EVENTS.iter().map(|info| topic::event(E::AGGREGATE, info.name)).collect()
     }
 
     /// Encodes events of one aggregate, oldest first, chaining them after `head`
@@ -489,7 +500,7 @@ impl Mapper {
         let metadata = EventMetadata::new();
         let envelope =
             EnvelopeRef::<A::Event> { timestamp: &timestamp, version: 1, metadata: &metadata, payload: None };
-        let topic = format!("{}{DISCARDED}", A::NAME);
+        let topic = topic::discarded(A::NAME);
         // A marker has no fields: it always reads back.
         let (record, hash) = self.encode(id.to_originator_id(), version, topic, &envelope, |_, _| Ok(()), head)?;
         Ok((record, hash.or(head)))
@@ -573,32 +584,41 @@ impl Mapper {
         stored: &StoredEvent,
         cursor: &mut ChainCursor,
     ) -> Result<Record<A>, MapperError> {
+        let Some(topic) = topic::parse(A::NAME, &stored.topic) else {
+            return Err(MapperError::UnknownTopic { record: RecordId::of(stored), aggregate: A::NAME });
+        };
+        Ok(match self.decode_topic::<A::Event, A::Id>(stored, topic, cursor)? {
+            Ok(event) => Record::Event(event),
+            Err(Discard { originator_version, timestamp, metadata }) => {
+                Record::Discarded { originator_version, timestamp, metadata }
+            }
+        })
+    }
+
+    /// Decodes a record whose topic is `topic` of the aggregate whose event enum is `E`:
+    /// an event, or the marker of a discard.
+    pub(crate) fn decode_topic<E: AggregateEvent, Id: AggregateId>(
+        &self,
+        stored: &StoredEvent,
+        topic: Topic<'_>,
+        cursor: &mut ChainCursor,
+    ) -> Result<Result<DomainEvent<E, Id>, Discard>, MapperError> {
         let record = || RecordId::of(stored);
-        let rest = stored.topic.strip_prefix(A::NAME);
-        let name = match rest {
-            Some(rest) if rest == DISCARDED => None,
-            Some(rest) => match rest.strip_prefix('.') {
-                Some(name) => Some(name),
-                None => return Err(MapperError::UnknownTopic { record: record(), aggregate: A::NAME }),
-            },
-            None => return Err(MapperError::UnknownTopic { record: record(), aggregate: A::NAME }),
-        };
-        let info = match name {
-            Some(name) => Some(
-                <A::Event as AggregateEvent>::info_for(name)
-                    .ok_or_else(|| MapperError::UnknownTopic { record: record(), aggregate: A::NAME })?,
+        let info = match topic {
+            Topic::Event(name) => Some(
+                E::info_for(name)
+                    .ok_or_else(|| MapperError::UnknownTopic { record: record(), aggregate: E::AGGREGATE })?,
             ),
-            None => None,
+            Topic::Discarded => None,
         };
-        let originator_id =
-            A::Id::from_originator_id(&stored.originator_id).ok_or_else(|| MapperError::Undecodable {
-                record: record(),
-                field: None,
-                message: format!("the id is not a valid {}", std::any::type_name::<A::Id>()),
-            })?;
+        let originator_id = Id::from_originator_id(&stored.originator_id).ok_or_else(|| MapperError::Undecodable {
+            record: record(),
+            field: None,
+            message: format!("the id is not a valid {}", std::any::type_name::<Id>()),
+        })?;
         let (flags, plain) = self.open(stored, cursor)?;
         let codec = if flags & BINCODE == 0 { Codec::Json } else { Codec::Bincode };
-        let seed = || EnvelopeSeed::<A::Event> {
+        let seed = || EnvelopeSeed::<E> {
             name: info.map(|i| i.name),
             current: info.map_or(1, |i| i.version),
             marker: PhantomData,
@@ -607,18 +627,18 @@ impl Mapper {
             .decode_seed(seed, &plain, |decoded| decoded.payload.is_err(), String::new)
             .map_err(|e| MapperError::Undecodable { record: record(), field: e.field(), message: e.message() })?;
         match decoded.payload {
-            Ok(Some(payload)) => Ok(Record::Event(DomainEvent {
+            Ok(Some(payload)) => Ok(Ok(DomainEvent {
                 originator_id,
                 originator_version: stored.originator_version,
                 timestamp: decoded.timestamp,
                 metadata: decoded.metadata,
                 payload,
             })),
-            Ok(None) => Ok(Record::Discarded {
+            Ok(None) => Ok(Err(Discard {
                 originator_version: stored.originator_version,
                 timestamp: decoded.timestamp,
                 metadata: decoded.metadata,
-            }),
+            })),
             Err(version) => Err(MapperError::UnsupportedVersion {
                 record: record(),
                 version,
@@ -647,7 +667,7 @@ impl Mapper {
             let back = codec.decode_snapshot::<A>(&snapshot.originator_id, snapshot.originator_version, bytes)?;
             same_length(codec, bytes, &SnapshotPayload(&back))
         };
-        self.encode(id, snapshot.originator_version, A::NAME.to_owned(), &payload, verify, None)
+        self.encode(id, snapshot.originator_version, topic::snapshot(A::NAME), &payload, verify, None)
             .map(|(stored, _)| stored)
     }
 
@@ -657,7 +677,7 @@ impl Mapper {
     /// A [`MapperError`] naming the record.
     pub fn decode_snapshot<A: Aggregate>(&self, stored: &StoredEvent) -> Result<Snapshot<A>, MapperError> {
         let record = || RecordId::of(stored);
-        if stored.topic != A::NAME {
+        if stored.topic != topic::snapshot(A::NAME) {
             return Err(MapperError::UnknownTopic { record: record(), aggregate: A::NAME });
         }
         let originator_id =

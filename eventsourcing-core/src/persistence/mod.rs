@@ -14,16 +14,19 @@ mod codec;
 mod envelope;
 mod error;
 mod event_store;
+pub(crate) mod log_event;
 mod mapper;
 pub mod memory;
 mod recorder;
 mod stored;
 mod subscription;
+mod topic;
 
 pub use cipher::{Cipher, CipherKeyError};
 pub use codec::{Codec, CodecError, MAX_RECORD_SIZE};
 pub use error::PersistenceError;
 pub use event_store::{EventStore, EventStoreError, NewEvents};
+pub use log_event::LogEvent;
 pub use mapper::{ChainBreak, ChainCursor, Compression, HashChain, Mapper, MapperError, Record, RecordId};
 pub use recorder::{
     AggregateRecorder, AnyAggregateRecorder, AnyRecorder, ApplicationRecorder, ProcessRecorder, Result, Subscription,

@@ -4,6 +4,7 @@ mod commands;
 mod derive;
 mod events;
 mod literals;
+mod log_event;
 mod state;
 mod upcast;
 
@@ -17,6 +18,7 @@ use crate::check;
 use crate::ctxt::{Ctxt, to_compile_errors};
 
 pub(crate) use derive::derive_event;
+pub(crate) use log_event::derive_log_event;
 
 /// The name of the hidden field `#[aggregate]` adds to a struct.
 pub(crate) const FIELD: &str = "__es_aggregate";

@@ -1,0 +1,21 @@
+use eventsourcing::prelude::*;
+
+#[aggregate]
+#[derive(Debug, Clone)]
+pub struct Dog {}
+
+#[aggregate]
+impl Dog {
+    #[event("Registered")]
+    pub fn register() -> Self {
+        Self {}
+    }
+}
+
+#[derive(LogEvent)]
+enum School {
+    Dog(DomainEvent<DogEvent>, u32),
+    Other,
+}
+
+fn main() {}
