@@ -81,6 +81,19 @@ async fn sqlite_settings_are_checked() {
         .unwrap();
     let error = app.save(&mut Dog::register("Fido")).await.unwrap_err();
     assert!(matches!(error, ApplicationError::Persistence(PersistenceError::MissingTable { .. })), "{error}");
+    assert_source_is_sqlx(&error);
+}
+
+/// The error's `source()` chain reaches the sqlx error it comes from.
+fn assert_source_is_sqlx(error: &(dyn std::error::Error + 'static)) {
+    let mut source = error.source();
+    while let Some(cause) = source {
+        if cause.downcast_ref::<sqlx::Error>().is_some() {
+            return;
+        }
+        source = cause.source();
+    }
+    panic!("no sqlx error in the source chain of {error}");
 }
 
 #[tokio::test]
@@ -195,7 +208,10 @@ async fn numeric_settings_out_of_range_are_errors_naming_the_variable() {
     let mut options = eventsourcing::sqlx::sqlite::SqliteOptions::new(":memory:");
     options.pool_size = u32::MAX;
     let error = eventsourcing::sqlx::sqlite::SqliteStore::open(options).await.unwrap_err();
-    assert!(matches!(&error, PersistenceError::Configuration { message } if message.contains("pool size")), "{error}");
+    assert!(
+        matches!(&error, PersistenceError::Configuration { message, .. } if message.contains("pool size")),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -274,6 +290,7 @@ async fn postgres_settings_are_checked() {
         .unwrap();
     let error = app.save(&mut Dog::register("Fido")).await.unwrap_err();
     assert!(matches!(error, ApplicationError::Persistence(PersistenceError::MissingTable { .. })), "{error}");
+    assert_source_is_sqlx(&error);
 
     let error = Application::builder("App")
         .without_process_env()
@@ -283,6 +300,7 @@ async fn postgres_settings_are_checked() {
         .await
         .unwrap_err();
     assert!(matches!(error, ApplicationError::Persistence(PersistenceError::Connection { .. })), "{error}");
+    assert_source_is_sqlx(&error);
 
     // Components instead of a URL, with Python's variable names.
     let parsed: sqlx::postgres::PgConnectOptions = url.parse().unwrap();

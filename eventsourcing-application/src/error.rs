@@ -105,7 +105,10 @@ impl From<EventStoreError> for ApplicationError {
             EventStoreError::Replay(error) => ApplicationError::Replay(error),
             EventStoreError::NoSnapshotRecorder => ApplicationError::SnapshottingDisabled,
             // The enum is non-exhaustive: a future kind keeps its message.
-            other => ApplicationError::Persistence(PersistenceError::Other { message: other.to_string() }),
+            other => ApplicationError::Persistence(PersistenceError::Other {
+                message: other.to_string(),
+                source: Some(Box::new(other)),
+            }),
         }
     }
 }

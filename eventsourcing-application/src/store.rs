@@ -186,8 +186,8 @@ mod sqlite {
         snapshotting: bool,
     ) -> Result<Stores, ApplicationError> {
         let store = SqliteStore::open(options).await.map_err(|error| match (error, variable) {
-            (PersistenceError::Connection { message }, Some(variable)) => {
-                PersistenceError::Connection { message: format!("{message} (the database {variable} names)") }
+            (PersistenceError::Connection { message, source }, Some(variable)) => {
+                PersistenceError::Connection { message: format!("{message} (the database {variable} names)"), source }
             }
             (error, _) => error,
         })?;

@@ -6,38 +6,41 @@ use eventsourcing_core::persistence::PersistenceError;
 /// row involved).
 #[allow(clippy::needless_pass_by_value)] // used as `.map_err(map)`
 pub(crate) fn map(error: sqlx::Error) -> PersistenceError {
-    map_ref(&error)
+    map_ref(&error).with_source(error)
 }
 
 /// As [`map`], for an error the caller keeps.
 pub(crate) fn map_ref(error: &sqlx::Error) -> PersistenceError {
     match error {
         sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => {
-            PersistenceError::Connection { message: error.to_string() }
+            PersistenceError::Connection { message: error.to_string(), source: None }
         }
         // Closed by its owner, not lost: trying again cannot help.
-        sqlx::Error::PoolClosed => PersistenceError::Other { message: "the store's connection pool is closed".into() },
-        sqlx::Error::PoolTimedOut => {
-            PersistenceError::Connection { message: "timed out waiting for a connection from the pool".into() }
+        sqlx::Error::PoolClosed => {
+            PersistenceError::Other { message: "the store's connection pool is closed".into(), source: None }
         }
-        sqlx::Error::Configuration(_) => PersistenceError::Configuration { message: error.to_string() },
+        sqlx::Error::PoolTimedOut => PersistenceError::Connection {
+            message: "timed out waiting for a connection from the pool".into(),
+            source: None,
+        },
+        sqlx::Error::Configuration(_) => PersistenceError::Configuration { message: error.to_string(), source: None },
         sqlx::Error::Database(db) => {
             let message = db.message().to_owned();
             match db.code().as_deref() {
                 // PostgreSQL: undefined_table, invalid_schema_name.
-                Some("42P01" | "3F000") => PersistenceError::MissingTable { message },
+                Some("42P01" | "3F000") => PersistenceError::MissingTable { message, source: None },
                 // PostgreSQL: lock_not_available, query_canceled (statement timeout).
-                Some("55P03" | "57014") => PersistenceError::LockTimeout { message },
-                Some(code) if is_lost_connection_code(code) => PersistenceError::Connection { message },
+                Some("55P03" | "57014") => PersistenceError::LockTimeout { message, source: None },
+                Some(code) if is_lost_connection_code(code) => PersistenceError::Connection { message, source: None },
                 // SQLite: SQLITE_BUSY, SQLITE_LOCKED (with extended codes).
                 Some(code) if is_sqlite(db.as_ref()) && is_sqlite_code(code, &[5, 6]) => {
-                    PersistenceError::LockTimeout { message }
+                    PersistenceError::LockTimeout { message, source: None }
                 }
-                _ if message.starts_with("no such table") => PersistenceError::MissingTable { message },
-                _ => PersistenceError::Other { message },
+                _ if message.starts_with("no such table") => PersistenceError::MissingTable { message, source: None },
+                _ => PersistenceError::Other { message, source: None },
             }
         }
-        _ => PersistenceError::Other { message: error.to_string() },
+        _ => PersistenceError::Other { message: error.to_string(), source: None },
     }
 }
 

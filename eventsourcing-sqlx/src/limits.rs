@@ -25,6 +25,7 @@ pub(crate) fn check_duration(name: &str, value: Duration, positive: bool) -> Res
         let low = if positive { "more than 0" } else { "from 0" };
         return Err(PersistenceError::Configuration {
             message: format!("{name} is {value:?}: it must be {low} to {} seconds", MAX_TIMEOUT.as_secs_f64()),
+            source: None,
         });
     }
     Ok(())
@@ -37,5 +38,6 @@ pub(crate) fn check_count(name: &str, value: u32, range: &RangeInclusive<u32>) -
     }
     Err(PersistenceError::Configuration {
         message: format!("{name} is {value}: it must be from {} to {}", range.start(), range.end()),
+        source: None,
     })
 }

@@ -128,8 +128,10 @@ impl PostgresOptions {
     /// # Errors
     /// [`PersistenceError::Configuration`] if the URL does not parse.
     pub fn from_url(url: &str, name: &str) -> Result<Self> {
-        let connect = PgConnectOptions::from_str(url)
-            .map_err(|e| PersistenceError::Configuration { message: format!("invalid PostgreSQL URL: {e}") })?;
+        let connect = PgConnectOptions::from_str(url).map_err(|e| PersistenceError::Configuration {
+            message: format!("invalid PostgreSQL URL: {e}"),
+            source: None,
+        })?;
         Ok(Self::new(connect, name))
     }
 }
@@ -148,6 +150,7 @@ fn identifier(name: &str, what: &str) -> Result<String> {
             message: format!(
                 "{what} {name:?} is not a valid name: use at most 63 letters, digits and underscores, not starting with a digit"
             ),
+            source: None,
         })
     }
 }
@@ -555,6 +558,7 @@ impl PostgresStore {
     ) -> Result<bool> {
         let unknown = |why: String| PersistenceError::CommitOutcomeUnknown {
             message: format!("the connection was lost during COMMIT ({error}); {why}"),
+            source: None,
         };
         if notification_ids.is_empty() {
             let what = tracking.map_or_else(String::new, |t| {
@@ -626,6 +630,7 @@ impl PostgresStore {
                             message: format!(
                                 "the connection was lost while storing snapshots ({error}), {attempt} times"
                             ),
+                            source: Some(Box::new(error)),
                         });
                     }
                     tracing::warn!(%error, attempt, "connection lost while storing snapshots; storing again");
@@ -784,7 +789,7 @@ fn id_matches(id: &OriginatorId, text: &str) -> bool {
 }
 
 fn map_unique(error: &sqlx::Error) -> PersistenceError {
-    PersistenceError::Other { message: error.to_string() }
+    PersistenceError::Other { message: error.to_string(), source: None }
 }
 
 /// Events, notifications and tracking positions.

@@ -98,16 +98,20 @@ pub(crate) async fn probe(options: &PgConnectOptions, timeout: Duration) -> Resu
             Ok(())
         }
         Ok(Err(error)) => Err(match map(error) {
-            PersistenceError::Connection { message } => {
-                PersistenceError::Connection { message: format!("cannot connect to {address}: {message}") }
+            PersistenceError::Connection { message, source } => {
+                PersistenceError::Connection { message: format!("cannot connect to {address}: {message}"), source }
             }
-            PersistenceError::Configuration { message } => {
-                PersistenceError::Configuration { message: format!("cannot connect to {address}: {message}") }
+            PersistenceError::Configuration { message, source } => {
+                PersistenceError::Configuration { message: format!("cannot connect to {address}: {message}"), source }
             }
-            other => PersistenceError::Other { message: format!("cannot connect to {address}: {other}") },
+            other => PersistenceError::Other {
+                message: format!("cannot connect to {address}: {other}"),
+                source: Some(Box::new(other)),
+            },
         }),
         Err(_) => Err(PersistenceError::Connection {
             message: format!("cannot connect to {address}: no answer within the connect timeout of {timeout:?}"),
+            source: None,
         }),
     }
 }

@@ -103,6 +103,7 @@ impl SqliteOptions {
                     "the SQLite database name {:?} is blank: give a file, or :memory: for a database in memory",
                     self.dbname
                 ),
+                source: None,
             });
         }
         check_duration("the SQLite lock timeout", self.lock_timeout, false)?;
@@ -158,6 +159,7 @@ impl SqliteStore {
             .await
             .map_err(|error| PersistenceError::Connection {
                 message: format!("cannot open the SQLite database {:?}: {error}", options.dbname),
+                source: Some(Box::new(error)),
             })?;
         Self::setup(pool, &options, in_memory).await
     }

@@ -4,6 +4,9 @@ use thiserror::Error;
 
 use super::stored::OriginatorId;
 
+/// A boxed error, as store errors carry their source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// What went wrong in a store.
 ///
 /// A version conflict is its own variant, [`PersistenceError::Conflict`], on every store:
@@ -50,6 +53,9 @@ pub enum PersistenceError {
     Connection {
         /// The driver's message, with the server's address when it helps.
         message: String,
+        /// The error it comes from (the driver's), if any.
+        #[source]
+        source: Option<BoxError>,
     },
     /// The connection failed while a write was being committed, and the store could not
     /// find out whether the commit took effect: the write may or may not be stored.
@@ -59,24 +65,36 @@ pub enum PersistenceError {
     CommitOutcomeUnknown {
         /// What failed, and why the outcome could not be resolved.
         message: String,
+        /// The error it comes from (the driver's), if any.
+        #[source]
+        source: Option<BoxError>,
     },
     /// A lock could not be acquired in time.
     #[error("lock timeout in the store: {message}")]
     LockTimeout {
         /// The driver's message.
         message: String,
+        /// The error it comes from (the driver's), if any.
+        #[source]
+        source: Option<BoxError>,
     },
     /// A table or schema the store needs is missing.
     #[error("missing table or schema: {message}")]
     MissingTable {
         /// The driver's message.
         message: String,
+        /// The error it comes from (the driver's), if any.
+        #[source]
+        source: Option<BoxError>,
     },
     /// The store is misconfigured (for example, an invalid table name).
     #[error("store configuration: {message}")]
     Configuration {
         /// What is wrong.
         message: String,
+        /// The error it comes from (the driver's), if any.
+        #[source]
+        source: Option<BoxError>,
     },
     /// Stored data is not what the store expects (for example, a text id in a UUID table).
     #[error("stored data is invalid: {message}")]
@@ -89,10 +107,30 @@ pub enum PersistenceError {
     Other {
         /// The driver's message.
         message: String,
+        /// The error it comes from (the driver's), if any.
+        #[source]
+        source: Option<BoxError>,
     },
 }
 
 impl PersistenceError {
+    /// Attaches the error this one comes from (a driver's), for
+    /// [`source()`](std::error::Error::source); variants without a source are returned
+    /// as they are.
+    #[must_use]
+    pub fn with_source(mut self, error: impl Into<BoxError>) -> Self {
+        match &mut self {
+            PersistenceError::Connection { source, .. }
+            | PersistenceError::CommitOutcomeUnknown { source, .. }
+            | PersistenceError::LockTimeout { source, .. }
+            | PersistenceError::MissingTable { source, .. }
+            | PersistenceError::Configuration { source, .. }
+            | PersistenceError::Other { source, .. } => *source = Some(error.into()),
+            _ => {}
+        }
+        self
+    }
+
     /// Whether this is an optimistic concurrency conflict on events.
     pub fn is_conflict(&self) -> bool {
         matches!(self, PersistenceError::Conflict { .. })

@@ -24,7 +24,7 @@ mod topic;
 
 pub use cipher::{Cipher, CipherKeyError};
 pub use codec::{Codec, CodecError, MAX_RECORD_SIZE};
-pub use error::PersistenceError;
+pub use error::{BoxError, PersistenceError};
 pub use event_store::{EventStore, EventStoreError, NewEvents};
 pub use log_event::LogEvent;
 pub use mapper::{ChainBreak, ChainCursor, Compression, HashChain, Mapper, MapperError, Record, RecordId};

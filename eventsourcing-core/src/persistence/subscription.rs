@@ -149,7 +149,10 @@ mod tests {
     }
 
     fn lost() -> PersistenceError {
-        PersistenceError::Connection { message: "terminating connection due to administrator command".into() }
+        PersistenceError::Connection {
+            message: "terminating connection due to administrator command".into(),
+            source: None,
+        }
     }
 
     #[tokio::test]
@@ -157,7 +160,7 @@ mod tests {
         let inner = InMemoryRecorder::new();
         let id = new_id();
         inner.insert_events(vec![stored(&id, 1, "T")]).await.unwrap();
-        let broken = Some(PersistenceError::Other { message: "broken".into() });
+        let broken = Some(PersistenceError::Other { message: "broken".into(), source: None });
         let script = [Some(lost()), Some(lost()), None, Some(lost()), None, None, broken];
         let flaky = Flaky { inner: inner.clone(), script: Arc::new(Mutex::new(script.into_iter().collect())) };
         let (wake, woken) = watch::channel(0);
