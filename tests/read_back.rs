@@ -73,6 +73,8 @@ async fn json_refuses_nan_and_infinity_which_it_would_write_as_null() {
         let message = error.to_string();
         assert!(message.contains("Scale.Weighed") && message.contains("version 2"), "{message}");
         assert!(message.contains("NaN or infinity"), "{message}");
+        let source = std::error::Error::source(&error).expect("the decoder's error");
+        assert!(source.downcast_ref::<serde_json::Error>().is_some(), "{source}");
     }
     let mut scale = Scale::install();
     scale.weigh(72.5);

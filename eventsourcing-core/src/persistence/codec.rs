@@ -5,6 +5,7 @@ use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde::{Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
+use super::error::BoxError;
 use crate::domain::{Aggregate, AggregateEvent, Snapshot};
 
 /// A serialisation format for stored events and snapshots.
@@ -49,6 +50,9 @@ pub enum CodecError {
         codec: Codec,
         /// The serialiser's message.
         message: String,
+        /// The serialiser's error.
+        #[source]
+        source: Option<BoxError>,
     },
     /// Stored bytes do not match the shape of the value they should hold.
     #[error("cannot decode {what} from {codec:?}: {}{message}", field_prefix(.field.as_deref()))]
@@ -62,6 +66,9 @@ pub enum CodecError {
         field: Option<String>,
         /// The deserialiser's message.
         message: String,
+        /// The deserialiser's error.
+        #[source]
+        source: Option<BoxError>,
     },
 }
 
@@ -72,13 +79,14 @@ impl Codec {
     /// [`CodecError::Encode`] if the value cannot be serialised in this format.
     pub fn encode<T: Serialize + ?Sized>(self, value: &T) -> Result<Vec<u8>, CodecError> {
         let result = match self {
-            Codec::Json => serde_json::to_vec(value).map_err(|e| e.to_string()),
-            Codec::Bincode => bincode::serde::encode_to_vec(value, bincode_config()).map_err(|e| e.to_string()),
+            Codec::Json => serde_json::to_vec(value).map_err(BoxError::from),
+            Codec::Bincode => bincode::serde::encode_to_vec(value, bincode_config()).map_err(BoxError::from),
         };
-        result.map_err(|message| CodecError::Encode {
+        result.map_err(|error| CodecError::Encode {
             what: std::any::type_name::<T>().to_owned(),
             codec: self,
-            message,
+            message: error.to_string(),
+            source: Some(error),
         })
     }
 
@@ -154,9 +162,9 @@ impl Codec {
         partial: impl Fn(&S::Value) -> bool,
         what: impl FnOnce() -> String,
     ) -> Result<S::Value, CodecError> {
-        let message = match self.run(seed(), bytes, &partial) {
+        let (message, source) = match self.run(seed(), bytes, &partial) {
             Ok(value) => return Ok(value),
-            Err(message) => message,
+            Err(failure) => failure,
         };
         // Only now decode again, tracking the path: tracking costs on every value, and
         // failures are rare.
@@ -164,7 +172,7 @@ impl Codec {
         let failed = self.run(Tracked { seed: seed(), track: &mut track }, bytes, &partial).is_err();
         let path = track.path().to_string();
         let field = (failed && !path.is_empty() && path != "?").then_some(path);
-        Err(CodecError::Decode { what: what(), codec: self, field, message })
+        Err(CodecError::Decode { what: what(), codec: self, field, message, source })
     }
 
     fn run<'de, S: DeserializeSeed<'de>>(
@@ -172,21 +180,23 @@ impl Codec {
         seed: S,
         bytes: &'de [u8],
         partial: &impl Fn(&S::Value) -> bool,
-    ) -> Result<S::Value, String> {
+    ) -> Result<S::Value, (String, Option<BoxError>)> {
+        let failed = |error: BoxError| (error.to_string(), Some(error));
         match self {
             Codec::Json => {
                 let mut deserializer = serde_json::Deserializer::from_slice(bytes);
                 seed.deserialize(&mut deserializer)
                     .and_then(|value| deserializer.end().map(|()| value))
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| failed(e.into()))
             }
             Codec::Bincode => match bincode::serde::seed_decode_from_slice(seed, bytes, bincode_config()) {
                 Ok((value, read)) if read == bytes.len() || partial(&value) => Ok(value),
-                Ok((_, read)) => Err(format!("{} trailing bytes", bytes.len() - read)),
-                Err(bincode::error::DecodeError::Serde(bincode::serde::DecodeError::AnyNotSupported)) => Err(
+                Ok((_, read)) => Err((format!("{} trailing bytes", bytes.len() - read), None)),
+                Err(error @ bincode::error::DecodeError::Serde(bincode::serde::DecodeError::AnyNotSupported)) => Err((
                     "bincode cannot hold self-describing values (serde_json::Value, untagged or internally tagged enums, flatten): use the JSON codec for them".to_owned(),
-                ),
-                Err(e) => Err(e.to_string()),
+                    Some(error.into()),
+                )),
+                Err(e) => Err(failed(e.into())),
             },
         }
     }
@@ -210,25 +220,21 @@ fn field_prefix(field: Option<&str>) -> String {
 }
 
 impl CodecError {
-    /// The underlying message, without what was being decoded.
-    pub(crate) fn message(&self) -> String {
+    /// Where in the value decoding failed (when known), the underlying message without
+    /// what was being decoded, and the serialiser's error.
+    pub(crate) fn into_parts(self) -> (Option<String>, String, Option<BoxError>) {
         match self {
-            CodecError::Encode { message, .. } | CodecError::Decode { message, .. } => message.clone(),
-            other => other.to_string(),
-        }
-    }
-
-    /// Where in the value decoding failed, when known.
-    pub(crate) fn field(&self) -> Option<String> {
-        match self {
-            CodecError::Decode { field, .. } => field.clone(),
-            _ => None,
+            CodecError::Decode { field, message, source, .. } => (field, message, source),
+            CodecError::Encode { message, source, .. } => (None, message, source),
+            other => (None, other.to_string(), None),
         }
     }
 
     fn describing(self, what: impl FnOnce() -> String) -> Self {
         match self {
-            CodecError::Encode { codec, message, .. } => CodecError::Encode { what: what(), codec, message },
+            CodecError::Encode { codec, message, source, .. } => {
+                CodecError::Encode { what: what(), codec, message, source }
+            }
             other => other,
         }
     }

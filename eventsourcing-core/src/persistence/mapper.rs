@@ -13,6 +13,7 @@ use thiserror::Error;
 use super::cipher::{Cipher, DecryptError};
 use super::codec::{Codec, CodecError, MAX_RECORD_SIZE};
 use super::envelope::{EnvelopeRef, EnvelopeSeed};
+use super::error::BoxError;
 use super::stored::{OriginatorId, StoredEvent};
 use super::topic::{self, Topic};
 use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent, EventHash, EventMetadata, Snapshot};
@@ -184,6 +185,9 @@ pub enum MapperError {
         field: Option<String>,
         /// The decoder's message.
         message: String,
+        /// The decoder's error, if any.
+        #[source]
+        source: Option<BoxError>,
     },
     /// The record was encrypted with a different key.
     #[error("{record}: encrypted with a different key")]
@@ -217,6 +221,9 @@ pub enum MapperError {
         record: Box<RecordId>,
         /// The decompressor's message.
         message: String,
+        /// The decompressor's error, if any.
+        #[source]
+        source: Option<BoxError>,
     },
     /// The record's frame is not one this library writes.
     #[error("{record}: unknown record format")]
@@ -239,6 +246,9 @@ pub enum MapperError {
         record: Box<RecordId>,
         /// The encoder's message.
         message: String,
+        /// The encoder's error, if any.
+        #[source]
+        source: Option<BoxError>,
     },
     /// An event or snapshot was not written because it would not read back: its encoded
     /// form does not decode into the same value (for example, a NaN or infinite float in
@@ -252,6 +262,9 @@ pub enum MapperError {
         field: Option<String>,
         /// What reading it back reported.
         message: String,
+        /// The decoder's error, if any.
+        #[source]
+        source: Option<BoxError>,
     },
     /// An event or snapshot was not written because its encoded form is larger than any
     /// record this library reads ([`MAX_RECORD_SIZE`]). Nothing
@@ -518,9 +531,15 @@ impl Mapper {
         head: Option<EventHash>,
     ) -> Result<(StoredEvent, Option<EventHash>), MapperError> {
         let mut stored = StoredEvent { originator_id, originator_version, topic, state: Vec::new() };
-        let fail =
-            |stored: &StoredEvent, message: String| MapperError::Encode { record: RecordId::of(stored), message };
-        let mut bytes = self.codec.encode(value).map_err(|e| fail(&stored, e.to_string()))?;
+        let fail = |stored: &StoredEvent, message: String, source: Option<BoxError>| MapperError::Encode {
+            record: RecordId::of(stored),
+            message,
+            source,
+        };
+        let mut bytes = self.codec.encode(value).map_err(|error| {
+            let (_, message, source) = error.into_parts();
+            fail(&stored, message, source)
+        })?;
         if bytes.len() > MAX_RECORD_SIZE {
             return Err(MapperError::TooLarge {
                 record: RecordId::of(&stored),
@@ -528,14 +547,13 @@ impl Mapper {
                 limit: MAX_RECORD_SIZE,
             });
         }
-        verify(self.codec, &bytes).map_err(|error| MapperError::NotReadable {
-            record: RecordId::of(&stored),
-            field: error.field(),
-            message: error.message(),
+        verify(self.codec, &bytes).map_err(|error| {
+            let (field, message, source) = error.into_parts();
+            MapperError::NotReadable { record: RecordId::of(&stored), field, message, source }
         })?;
         let mut flags = if self.codec == Codec::Bincode { BINCODE } else { 0 };
         if let Some(Compression::Zstd { level }) = self.compression {
-            bytes = zstd::bulk::compress(&bytes, level).map_err(|e| fail(&stored, e.to_string()))?;
+            bytes = zstd::bulk::compress(&bytes, level).map_err(|e| fail(&stored, e.to_string(), Some(e.into())))?;
             flags |= ZSTD;
         }
         if self.cipher.is_some() {
@@ -545,7 +563,7 @@ impl Mapper {
             flags |= CHAINED;
         }
         if let Some(cipher) = &self.cipher {
-            bytes = cipher.encrypt(&bytes, &identity(&stored, flags)).map_err(|e| fail(&stored, e))?;
+            bytes = cipher.encrypt(&bytes, &identity(&stored, flags)).map_err(|e| fail(&stored, e, None))?;
         }
         let Some(chain) = &self.chain else {
             stored.state = if flags == 0 { bytes } else { [&[FORMAT, flags][..], &bytes].concat() };
@@ -615,6 +633,7 @@ impl Mapper {
             record: record(),
             field: None,
             message: format!("the id is not a valid {}", std::any::type_name::<Id>()),
+            source: None,
         })?;
         let (flags, plain) = self.open(stored, cursor)?;
         let codec = if flags & BINCODE == 0 { Codec::Json } else { Codec::Bincode };
@@ -623,9 +642,11 @@ impl Mapper {
             current: info.map_or(1, |i| i.version),
             marker: PhantomData,
         };
-        let decoded = codec
-            .decode_seed(seed, &plain, |decoded| decoded.payload.is_err(), String::new)
-            .map_err(|e| MapperError::Undecodable { record: record(), field: e.field(), message: e.message() })?;
+        let decoded =
+            codec.decode_seed(seed, &plain, |decoded| decoded.payload.is_err(), String::new).map_err(|error| {
+                let (field, message, source) = error.into_parts();
+                MapperError::Undecodable { record: record(), field, message, source }
+            })?;
         match decoded.payload {
             Ok(Some(payload)) => Ok(Ok(DomainEvent {
                 originator_id,
@@ -685,6 +706,7 @@ impl Mapper {
                 record: record(),
                 field: None,
                 message: format!("the id is not a valid {}", std::any::type_name::<A::Id>()),
+                source: None,
             })?;
         let (flags, plain) = self.open(stored, &mut ChainCursor::from_start())?;
         let codec = if flags & BINCODE == 0 { Codec::Json } else { Codec::Bincode };
@@ -692,7 +714,10 @@ impl Mapper {
             CodecError::UnknownVersion { version, current, .. } => {
                 MapperError::UnsupportedVersion { record: record(), version, current }
             }
-            other => MapperError::Undecodable { record: record(), field: other.field(), message: other.message() },
+            other => {
+                let (field, message, source) = other.into_parts();
+                MapperError::Undecodable { record: record(), field, message, source }
+            }
         })
     }
 
@@ -729,7 +754,11 @@ impl Mapper {
             (None, false) => frame.body.to_vec(),
         };
         if frame.flags & ZSTD != 0 {
-            bytes = decompress(&bytes).map_err(|message| MapperError::Decompression { record: record(), message })?;
+            bytes = decompress(&bytes).map_err(|(message, source)| MapperError::Decompression {
+                record: record(),
+                message,
+                source,
+            })?;
         }
         Ok((frame.flags, bytes))
     }
@@ -739,13 +768,14 @@ impl Mapper {
 /// small record can claim to expand without bound.
 const DECOMPRESSED_LIMIT: u64 = MAX_RECORD_SIZE as u64;
 
-fn decompress(bytes: &[u8]) -> Result<Vec<u8>, String> {
+fn decompress(bytes: &[u8]) -> Result<Vec<u8>, (String, Option<BoxError>)> {
     use std::io::Read as _;
-    let decoder = zstd::stream::Decoder::new(bytes).map_err(|e| e.to_string())?;
+    let failed = |error: std::io::Error| (error.to_string(), Some(error.into()));
+    let decoder = zstd::stream::Decoder::new(bytes).map_err(failed)?;
     let mut out = Vec::new();
-    decoder.take(DECOMPRESSED_LIMIT + 1).read_to_end(&mut out).map_err(|e| e.to_string())?;
+    decoder.take(DECOMPRESSED_LIMIT + 1).read_to_end(&mut out).map_err(failed)?;
     if out.len() as u64 > DECOMPRESSED_LIMIT {
-        return Err(format!("it expands beyond {DECOMPRESSED_LIMIT} bytes"));
+        return Err((format!("it expands beyond {DECOMPRESSED_LIMIT} bytes"), None));
     }
     Ok(out)
 }
@@ -802,6 +832,7 @@ fn verify_event<E: AggregateEvent>(
     match &decoded.payload {
         Ok(Some(back)) => same_length(codec, bytes, &EnvelopeRef { payload: Some(back), ..*envelope }),
         _ => Err(CodecError::Decode {
+            source: None,
             what: String::new(),
             codec,
             field: None,
@@ -825,6 +856,7 @@ fn same_length<T: Serialize>(codec: Codec, bytes: &[u8], back: &T) -> Result<(),
         return Ok(());
     }
     Err(CodecError::Decode {
+        source: None,
         what: String::new(),
         codec,
         field: None,
