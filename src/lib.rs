@@ -5,9 +5,12 @@ pub use eventsourcing_macros::{Event, LogEvent, aggregate, event};
 
 /// Applications: saving, getting, snapshotting aggregates, and the notification log.
 pub mod application {
-    pub use eventsourcing_application::*;
+    pub use eventsourcing_application::config;
+    pub use eventsourcing_application::{
+        Application, ApplicationBuilder, ApplicationError, Changes, ConfigError, DEFAULT_SECTION_SIZE, Environment,
+        NotificationLog, Repository, Section,
+    };
 }
-pub use eventsourcing_application::{Application, ApplicationBuilder, ApplicationError};
 
 /// The serde crate the generated code uses, for `#[serde(crate = "eventsourcing::serde")]`.
 pub use eventsourcing_core::__private::serde;
@@ -15,10 +18,22 @@ pub use eventsourcing_core::__private::serde;
 #[doc(hidden)]
 pub use eventsourcing_core::__private;
 
-/// The SQLite and PostgreSQL stores (features `sqlite`, `postgres`).
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub mod sqlx {
-    pub use eventsourcing_sqlx::*;
+/// The SQLite store (feature `sqlite`): Python `eventsourcing`'s tables in one database
+/// file, or in memory.
+#[cfg(feature = "sqlite")]
+pub mod sqlite {
+    pub use eventsourcing_sqlx::sqlite::{
+        SqliteApplicationRecorder, SqliteOptions, SqliteSnapshotRecorder, SqliteStore,
+    };
+}
+
+/// The PostgreSQL store (feature `postgres`): Python `eventsourcing`'s tables in a schema,
+/// notification ids in commit order, LISTEN/NOTIFY.
+#[cfg(feature = "postgres")]
+pub mod postgres {
+    pub use eventsourcing_sqlx::postgres::{
+        PostgresApplicationRecorder, PostgresOptions, PostgresSnapshotRecorder, PostgresStore,
+    };
 }
 
 /// Everything an aggregate module needs: `use eventsourcing::prelude::*;`.

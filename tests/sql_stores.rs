@@ -205,9 +205,9 @@ async fn numeric_settings_out_of_range_are_errors_naming_the_variable() {
     assert_eq!(app.repository().get::<Dog>(dog.id()).await.unwrap(), dog);
 
     // Options given in code are checked as well.
-    let mut options = eventsourcing::sqlx::sqlite::SqliteOptions::new(":memory:");
+    let mut options = eventsourcing::sqlite::SqliteOptions::new(":memory:");
     options.pool_size = u32::MAX;
-    let error = eventsourcing::sqlx::sqlite::SqliteStore::open(options).await.unwrap_err();
+    let error = eventsourcing::sqlite::SqliteStore::open(options).await.unwrap_err();
     assert!(
         matches!(&error, PersistenceError::Configuration { message, .. } if message.contains("pool size")),
         "{error}"

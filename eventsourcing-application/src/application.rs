@@ -14,11 +14,11 @@ use crate::aggregate_types::AggregateTypes;
 use crate::cache::Cache;
 use crate::changes::Changes;
 use crate::config::{cache_from_env, mapper_from_env};
-use crate::environment::Environment;
 use crate::error::ApplicationError;
 use crate::notification_log::NotificationLog;
 use crate::repository::{Repository, not_found};
 use crate::store::{self, Choice, Stores};
+use eventsourcing_core::environment::Environment;
 
 /// How many notifications a log section holds unless configured otherwise (as in Python).
 pub const DEFAULT_SECTION_SIZE: usize = 10;

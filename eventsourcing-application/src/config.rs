@@ -3,8 +3,8 @@
 use base64::Engine;
 use eventsourcing_core::persistence::{Cipher, CipherKeyError, Codec, Compression, HashChain, Mapper};
 
-use crate::environment::Environment;
-use crate::error::ConfigError;
+use eventsourcing_core::environment::ConfigError;
+use eventsourcing_core::environment::Environment;
 
 /// Which store an application uses (`PERSISTENCE_MODULE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

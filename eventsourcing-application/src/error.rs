@@ -1,40 +1,7 @@
 use eventsourcing_core::domain::ReplayError;
+use eventsourcing_core::environment::ConfigError;
 use eventsourcing_core::persistence::{EventStoreError, MapperError, PersistenceError};
 use thiserror::Error;
-
-/// A setting that cannot be used. Each variant names the variable.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The value is not one the setting accepts.
-    #[error("{variable}={value:?} is invalid: expected {expected}")]
-    Invalid {
-        /// The variable, as found (with or without the application's prefix).
-        variable: String,
-        /// Its value.
-        value: String,
-        /// What it should be.
-        expected: String,
-    },
-    /// A required setting is missing.
-    #[error("{variable} is required: {reason}")]
-    Missing {
-        /// The variable.
-        variable: String,
-        /// Why it is needed.
-        reason: String,
-    },
-    /// The store named by `PERSISTENCE_MODULE` is not compiled in.
-    #[error("{variable}={value:?} needs the `{feature}` feature of the eventsourcing crate")]
-    StoreNotCompiled {
-        /// The variable.
-        variable: String,
-        /// Its value.
-        value: String,
-        /// The feature to enable.
-        feature: &'static str,
-    },
-}
 
 /// What went wrong in an application.
 #[derive(Debug, Error)]

@@ -12,7 +12,6 @@ mod application;
 mod cache;
 mod changes;
 pub mod config;
-mod environment;
 mod error;
 mod notification_log;
 mod repository;
@@ -20,7 +19,7 @@ mod store;
 
 pub use application::{Application, ApplicationBuilder, DEFAULT_SECTION_SIZE};
 pub use changes::Changes;
-pub use environment::Environment;
-pub use error::{ApplicationError, ConfigError};
+pub use error::ApplicationError;
+pub use eventsourcing_core::environment::{ConfigError, Environment};
 pub use notification_log::{NotificationLog, Section};
 pub use repository::Repository;

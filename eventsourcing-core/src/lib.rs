@@ -9,6 +9,7 @@
 //! - [`persistence`]: how events and snapshots become bytes ([`Codec`](persistence::Codec)).
 
 pub mod domain;
+pub mod environment;
 pub mod persistence;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,23 +1,21 @@
-#[cfg(feature = "sqlite")]
-use eventsourcing_core::persistence::OriginatorId;
 use eventsourcing_core::persistence::PersistenceError;
+#[cfg(feature = "sqlite")]
+use eventsourcing_core::persistence::{IdType, OriginatorId};
 #[cfg(feature = "sqlite")]
 use uuid::Uuid;
 
-/// How a store keeps originator ids (Python's `ORIGINATOR_ID_TYPE`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum IdType {
-    /// UUIDs: a `uuid` column in PostgreSQL, 32 hex digits in SQLite (the default).
-    #[default]
-    Uuid,
-    /// Text ids, as given (UUID ids are kept as their hyphenated text).
-    Text,
+/// How SQLite keeps an [`IdType`]'s ids as text.
+#[cfg(feature = "sqlite")]
+pub(crate) trait SqliteIds {
+    /// The id as text.
+    fn to_text(self, id: &OriginatorId) -> Result<String, PersistenceError>;
+    /// The id read from text.
+    fn parse(self, text: String) -> Result<OriginatorId, PersistenceError>;
 }
 
-impl IdType {
-    /// The id as text, for SQLite.
-    #[cfg(feature = "sqlite")]
-    pub(crate) fn to_text(self, id: &OriginatorId) -> Result<String, PersistenceError> {
+#[cfg(feature = "sqlite")]
+impl SqliteIds for IdType {
+    fn to_text(self, id: &OriginatorId) -> Result<String, PersistenceError> {
         match (self, id) {
             (IdType::Uuid, OriginatorId::Uuid(id)) => Ok(id.simple().to_string()),
             (IdType::Uuid, OriginatorId::Text(text)) => {
@@ -28,9 +26,7 @@ impl IdType {
         }
     }
 
-    /// The id read from SQLite's text.
-    #[cfg(feature = "sqlite")]
-    pub(crate) fn parse(self, text: String) -> Result<OriginatorId, PersistenceError> {
+    fn parse(self, text: String) -> Result<OriginatorId, PersistenceError> {
         match self {
             IdType::Uuid => Uuid::try_parse(&text)
                 .map(OriginatorId::Uuid)

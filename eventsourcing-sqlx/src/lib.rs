@@ -16,9 +16,6 @@ mod ids;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod limits;
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub use ids::IdType;
-
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

@@ -25,8 +25,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use eventsourcing_core::environment::{ConfigError, Environment};
 use eventsourcing_core::persistence::{
-    AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery, OriginatorId,
+    AggregateRecorder, ApplicationRecorder, EventQuery, IdType, Notification, NotificationQuery, OriginatorId,
     PersistenceError, ProcessRecorder, Result, StoredEvent, Subscription, Tracking, TrackingRecorder, follow,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -35,8 +36,8 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::error::{is_unique_violation, map, map_ref, tracking_conflict};
-use crate::ids::{IdType, text_in_uuid_store, version_from_db, version_to_db};
-use crate::limits::{CONNECTIONS, check_count, check_duration};
+use crate::ids::{text_in_uuid_store, version_from_db, version_to_db};
+use crate::limits::{CONNECTIONS, MAX_CONNECTIONS, MAX_TIMEOUT, check_count, check_duration};
 use crate::reconnect::{ATTEMPTS, Losses, listen, listening, probe, retry_delay};
 
 /// How to reach the database and name the tables.
@@ -54,18 +55,18 @@ pub struct PostgresOptions {
     /// Whether to create missing tables (`CREATE_TABLE`, default yes).
     pub create_tables: bool,
     /// How long a writer waits for the table lock (`POSTGRES_LOCK_TIMEOUT`; none if zero;
-    /// at most [`MAX_TIMEOUT`](crate::limits::MAX_TIMEOUT)).
+    /// at most [`MAX_TIMEOUT`]).
     pub lock_timeout: Duration,
     /// Connections kept (`POSTGRES_POOL_SIZE`, default 5). With the overflow, from 1 to
-    /// [`MAX_CONNECTIONS`](crate::limits::MAX_CONNECTIONS) connections in all.
+    /// [`MAX_CONNECTIONS`] connections in all.
     pub pool_size: u32,
     /// Connections allowed beyond the pool size (`POSTGRES_MAX_OVERFLOW`, default 10).
     pub max_overflow: u32,
     /// How long to wait for a connection (`POSTGRES_CONNECT_TIMEOUT`, default 30 s; more
-    /// than zero, at most [`MAX_TIMEOUT`](crate::limits::MAX_TIMEOUT)).
+    /// than zero, at most [`MAX_TIMEOUT`]).
     pub connect_timeout: Duration,
     /// How long a connection lives (`POSTGRES_CONN_MAX_AGE`, default an hour; more than
-    /// zero, at most [`MAX_TIMEOUT`](crate::limits::MAX_TIMEOUT)).
+    /// zero, at most [`MAX_TIMEOUT`]).
     pub max_age: Duration,
     /// Whether to check every connection before using it (`POSTGRES_PRE_PING`, default
     /// no).
@@ -106,6 +107,72 @@ impl PostgresOptions {
         }
     }
 
+    /// Options from the environment for the application called `name`, with Python's
+    /// variable names: `POSTGRES_URL` or `POSTGRES_HOST`, `POSTGRES_PORT`, `POSTGRES_USER`,
+    /// `POSTGRES_PASSWORD` and `POSTGRES_DBNAME` (unless `url` is given), then
+    /// `POSTGRES_SCHEMA`, `POSTGRES_LOCK_TIMEOUT`, `POSTGRES_CONNECT_TIMEOUT`,
+    /// `POSTGRES_CONN_MAX_AGE`, `POSTGRES_PRE_PING`, `POSTGRES_POOL_SIZE`,
+    /// `POSTGRES_MAX_OVERFLOW`, `CREATE_TABLE` and `ORIGINATOR_ID_TYPE`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the variable that is missing, or whose value cannot be
+    /// used or is out of its range.
+    pub fn from_env(env: &Environment, name: &str, url: Option<&str>) -> std::result::Result<Self, ConfigError> {
+        let url = url.or_else(|| env.get("POSTGRES_URL"));
+        let connect = if let Some(url) = url {
+            url.parse::<PgConnectOptions>().map_err(|e| ConfigError::Invalid {
+                variable: "POSTGRES_URL".into(),
+                value: "(hidden)".into(),
+                expected: format!("a postgres:// URL ({e})"),
+            })?
+        } else {
+            let port = env.get_count("POSTGRES_PORT", 1..=u32::from(u16::MAX))?.unwrap_or(5432);
+            let mut connect = PgConnectOptions::new()
+                .host(required(env, "POSTGRES_HOST")?)
+                .port(u16::try_from(port).unwrap_or(u16::MAX))
+                .username(required(env, "POSTGRES_USER")?)
+                .database(required(env, "POSTGRES_DBNAME")?);
+            if let Some(password) = env.get("POSTGRES_PASSWORD") {
+                connect = connect.password(password);
+            }
+            connect
+        };
+        let mut options = PostgresOptions::new(connect, name);
+        if let Some(schema) = env.get("POSTGRES_SCHEMA").filter(|s| !s.trim().is_empty()) {
+            schema.trim().clone_into(&mut options.schema);
+        }
+        options.id_type = IdType::from_env(env)?;
+        options.create_tables = env.get_bool("CREATE_TABLE")?.unwrap_or(true);
+        options.lock_timeout = env.get_seconds("POSTGRES_LOCK_TIMEOUT", options.lock_timeout, MAX_TIMEOUT, false)?;
+        options.connect_timeout =
+            env.get_seconds("POSTGRES_CONNECT_TIMEOUT", options.connect_timeout, MAX_TIMEOUT, true)?;
+        options.max_age = env.get_seconds("POSTGRES_CONN_MAX_AGE", options.max_age, MAX_TIMEOUT, true)?;
+        options.pre_ping = env.get_bool("POSTGRES_PRE_PING")?.unwrap_or(options.pre_ping);
+        if let Some(size) = env.get_count("POSTGRES_POOL_SIZE", 0..=MAX_CONNECTIONS)? {
+            options.pool_size = size;
+        }
+        if let Some(overflow) = env.get_count("POSTGRES_MAX_OVERFLOW", 0..=MAX_CONNECTIONS)? {
+            options.max_overflow = overflow;
+        }
+        let connections = options.pool_size + options.max_overflow;
+        if !CONNECTIONS.contains(&connections) {
+            let (variable, value) = env
+                .lookup("POSTGRES_MAX_OVERFLOW")
+                .or_else(|| env.lookup("POSTGRES_POOL_SIZE"))
+                .map(|(variable, value)| (variable, value.to_owned()))
+                .unwrap_or_default();
+            return Err(ConfigError::Invalid {
+                variable,
+                value,
+                expected: format!(
+                    "a pool of 1 to {MAX_CONNECTIONS} connections in all: POSTGRES_POOL_SIZE is {} and POSTGRES_MAX_OVERFLOW {}",
+                    options.pool_size, options.max_overflow
+                ),
+            });
+        }
+        Ok(options)
+    }
+
     /// Checks the settings against their ranges.
     ///
     /// # Errors
@@ -134,6 +201,16 @@ impl PostgresOptions {
         })?;
         Ok(Self::new(connect, name))
     }
+}
+
+/// The value of a variable that PostgreSQL's settings need.
+fn required<'a>(env: &'a Environment, key: &str) -> std::result::Result<&'a str, ConfigError> {
+    env.get(key).ok_or_else(|| ConfigError::Missing {
+        variable: key.into(),
+        reason:
+            "PERSISTENCE_MODULE is postgres: give POSTGRES_DBNAME, POSTGRES_HOST and POSTGRES_USER (or POSTGRES_URL)"
+                .into(),
+    })
 }
 
 /// A name usable as a PostgreSQL identifier: letters, digits and underscores, not starting

@@ -22,8 +22,9 @@ use std::str::FromStr;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
+use eventsourcing_core::environment::{ConfigError, Environment};
 use eventsourcing_core::persistence::{
-    AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery, OriginatorId,
+    AggregateRecorder, ApplicationRecorder, EventQuery, IdType, Notification, NotificationQuery, OriginatorId,
     PersistenceError, ProcessRecorder, Result, StoredEvent, Subscription, Tracking, TrackingRecorder, follow,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow};
@@ -31,8 +32,8 @@ use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 use tokio::sync::watch;
 
 use crate::error::{is_unique_violation, map, tracking_conflict};
-use crate::ids::{IdType, version_from_db, version_to_db};
-use crate::limits::{CONNECTIONS, check_count, check_duration};
+use crate::ids::{SqliteIds, version_from_db, version_to_db};
+use crate::limits::{CONNECTIONS, MAX_TIMEOUT, check_count, check_duration};
 
 const CREATE_EVENTS: &str = "CREATE TABLE IF NOT EXISTS stored_events (\
     originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, \
@@ -56,7 +57,7 @@ pub struct SqliteOptions {
     /// as given: a blank name is refused, never taken to mean memory.
     pub dbname: String,
     /// How long a connection waits for a lock (`SQLITE_LOCK_TIMEOUT`, default 5 s; at
-    /// most [`MAX_TIMEOUT`](crate::limits::MAX_TIMEOUT)).
+    /// most [`MAX_TIMEOUT`]).
     pub lock_timeout: Duration,
     /// Whether to create the tables if they are missing (`CREATE_TABLE`, default yes).
     pub create_tables: bool,
@@ -66,7 +67,7 @@ pub struct SqliteOptions {
     /// 1 to [`MAX_CONNECTIONS`](crate::limits::MAX_CONNECTIONS)).
     pub pool_size: u32,
     /// How often a subscription looks for writes made by other processes (more than zero,
-    /// at most [`MAX_TIMEOUT`](crate::limits::MAX_TIMEOUT)).
+    /// at most [`MAX_TIMEOUT`]).
     pub poll_interval: Duration,
 }
 
@@ -81,6 +82,41 @@ impl SqliteOptions {
             pool_size: 5,
             poll_interval: Duration::from_millis(500),
         }
+    }
+
+    /// Options from the environment, with Python's variable names: `SQLITE_DBNAME` (unless
+    /// `dbname` is given), `SQLITE_LOCK_TIMEOUT`, `SQLITE_POOL_SIZE`, `CREATE_TABLE` and
+    /// `ORIGINATOR_ID_TYPE`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the variable that is missing, or whose value cannot be
+    /// used or is out of its range. A blank `SQLITE_DBNAME` is refused, as Python refuses
+    /// it: taking it to mean memory would lose everything saved at exit.
+    pub fn from_env(env: &Environment, dbname: Option<String>) -> std::result::Result<Self, ConfigError> {
+        let dbname = if let Some(dbname) = dbname {
+            dbname
+        } else {
+            let (variable, dbname) = env.lookup("SQLITE_DBNAME").ok_or_else(|| ConfigError::Missing {
+                variable: "SQLITE_DBNAME".into(),
+                reason: "PERSISTENCE_MODULE is sqlite: give the database file, or :memory:".into(),
+            })?;
+            if dbname.trim().is_empty() {
+                return Err(ConfigError::Invalid {
+                    variable,
+                    value: dbname.to_owned(),
+                    expected: "a database file, or :memory: for a database in memory".into(),
+                });
+            }
+            dbname.to_owned()
+        };
+        let mut options = SqliteOptions::new(dbname);
+        options.lock_timeout = env.get_seconds("SQLITE_LOCK_TIMEOUT", options.lock_timeout, MAX_TIMEOUT, false)?;
+        options.create_tables = env.get_bool("CREATE_TABLE")?.unwrap_or(true);
+        options.id_type = IdType::from_env(env)?;
+        if let Some(size) = env.get_count("SQLITE_POOL_SIZE", CONNECTIONS)? {
+            options.pool_size = size;
+        }
+        Ok(options)
     }
 
     /// Whether the database is in memory: `:memory:`, or a URI naming `:memory:` or

@@ -3,7 +3,7 @@
 //! say that they were skipped.
 #![cfg(feature = "postgres")]
 
-use eventsourcing_sqlx::IdType;
+use eventsourcing_core::persistence::IdType;
 use eventsourcing_sqlx::postgres::{PostgresOptions, PostgresStore};
 
 fn url() -> Option<String> {

@@ -32,5 +32,5 @@ pub use recorder::{
     AggregateRecorder, AnyAggregateRecorder, AnyRecorder, ApplicationRecorder, ProcessRecorder, Result, Subscription,
     TrackingRecorder,
 };
-pub use stored::{EventQuery, Notification, NotificationQuery, OriginatorId, StoredEvent, Tracking};
+pub use stored::{EventQuery, IdType, Notification, NotificationQuery, OriginatorId, StoredEvent, Tracking};
 pub use subscription::follow;

@@ -2,6 +2,8 @@ use std::fmt;
 
 use uuid::Uuid;
 
+use crate::environment::{ConfigError, Environment};
+
 /// The id of the aggregate (or log) a stored event belongs to: a UUID or a text id.
 ///
 /// Stores keep UUIDs in their native form (a `uuid` column in PostgreSQL, 32 hex digits in
@@ -60,6 +62,33 @@ impl OriginatorId {
                 out.extend_from_slice(&(text.len() as u64).to_le_bytes());
                 out.extend_from_slice(text.as_bytes());
             }
+        }
+    }
+}
+
+/// How a store keeps originator ids (Python's `ORIGINATOR_ID_TYPE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum IdType {
+    /// UUIDs: a `uuid` column in PostgreSQL, 32 hex digits in SQLite (the default).
+    #[default]
+    Uuid,
+    /// Text ids, as given (UUID ids are kept as their hyphenated text).
+    Text,
+}
+
+impl IdType {
+    /// Reads `ORIGINATOR_ID_TYPE`: `uuid` (the default) or `text`.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the variable for any other value.
+    pub fn from_env(env: &Environment) -> Result<Self, ConfigError> {
+        match env.lookup("ORIGINATOR_ID_TYPE") {
+            None => Ok(IdType::Uuid),
+            Some((variable, value)) => match value.trim().to_ascii_lowercase().as_str() {
+                "" | "uuid" => Ok(IdType::Uuid),
+                "text" => Ok(IdType::Text),
+                _ => Err(ConfigError::Invalid { variable, value: value.to_owned(), expected: "uuid or text".into() }),
+            },
         }
     }
 }

@@ -1,14 +1,53 @@
-use std::collections::BTreeMap;
-use std::str::FromStr;
+//! Configuration from the environment, with Python `eventsourcing`'s variable names: what
+//! applications and stores read their settings from.
 
-use crate::error::ConfigError;
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+use std::str::FromStr;
+use std::time::Duration;
+
+use thiserror::Error;
+
+/// A setting that cannot be used. Each variant names the variable.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The value is not one the setting accepts.
+    #[error("{variable}={value:?} is invalid: expected {expected}")]
+    Invalid {
+        /// The variable, as found (with or without the application's prefix).
+        variable: String,
+        /// Its value.
+        value: String,
+        /// What it should be.
+        expected: String,
+    },
+    /// A required setting is missing.
+    #[error("{variable} is required: {reason}")]
+    Missing {
+        /// The variable.
+        variable: String,
+        /// Why it is needed.
+        reason: String,
+    },
+    /// The store named by `PERSISTENCE_MODULE` is not compiled in.
+    #[error("{variable}={value:?} needs the `{feature}` feature of the eventsourcing crate")]
+    StoreNotCompiled {
+        /// The variable.
+        variable: String,
+        /// Its value.
+        value: String,
+        /// The feature to enable.
+        feature: &'static str,
+    },
+}
 
 /// Configuration variables for one application, read the way Python `eventsourcing`
 /// reads them: `<NAME>_<KEY>` (the application's name in upper case) beats `<KEY>`, so
 /// every setting can be given for one application alone (`DOGSCHOOL_CIPHER_KEY`).
 ///
-/// Values come from the process environment, then from overrides given to the
-/// [`ApplicationBuilder`](crate::ApplicationBuilder), which win.
+/// Values come from the process environment, then from overrides (an application
+/// builder's `env`), which win.
 #[derive(Debug, Clone)]
 pub struct Environment {
     prefix: String,
@@ -74,6 +113,52 @@ impl Environment {
             value: value.to_owned(),
             expected: expected.to_owned(),
         })
+    }
+
+    /// A number of seconds, at most `max` and more than zero if `positive`, or `default`
+    /// if the variable is not set.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the variable, with the range, if the value is not
+    /// a number in it.
+    pub fn get_seconds(
+        &self,
+        key: &str,
+        default: Duration,
+        max: Duration,
+        positive: bool,
+    ) -> Result<Duration, ConfigError> {
+        let Some((variable, value)) = self.lookup(key) else { return Ok(default) };
+        let low = if positive { "more than 0" } else { "from 0" };
+        let invalid = || ConfigError::Invalid {
+            variable: variable.clone(),
+            value: value.to_owned(),
+            expected: format!("a number of seconds {low} to {}", max.as_secs_f64()),
+        };
+        let seconds: f64 = value.trim().parse().map_err(|_| invalid())?;
+        let duration = Duration::try_from_secs_f64(seconds).map_err(|_| invalid())?;
+        if duration > max || (positive && duration.is_zero()) {
+            return Err(invalid());
+        }
+        Ok(duration)
+    }
+
+    /// A whole number in `range`, if the variable is set.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the variable, with the range, if the value is not
+    /// a whole number in it.
+    pub fn get_count(&self, key: &str, range: RangeInclusive<u32>) -> Result<Option<u32>, ConfigError> {
+        let Some((variable, value)) = self.lookup(key) else { return Ok(None) };
+        let parsed = value.trim().parse::<u64>().ok().and_then(|n| u32::try_from(n).ok());
+        match parsed.filter(|n| range.contains(n)) {
+            Some(n) => Ok(Some(n)),
+            None => Err(ConfigError::Invalid {
+                variable,
+                value: value.to_owned(),
+                expected: format!("a whole number from {} to {}", range.start(), range.end()),
+            }),
+        }
     }
 
     /// The application name's upper-case form, used as the prefix.
