@@ -126,36 +126,31 @@ const TOKENS: &[&[u8]] = &[
     &[0x28, 0xb5, 0x2f, 0xfd],
 ];
 
-/// How rarely a slow corpus input is the base of a mutation: one in this many.
-const SLOW_ODDS: usize = 64;
-
 /// Mutates corpus inputs.
 #[derive(Debug)]
 pub struct Mutator<'c> {
     corpus: &'c [Vec<u8>],
-    fast: Vec<usize>,
-    slow: Vec<usize>,
+    bases: Vec<usize>,
     max_len: usize,
 }
 
 impl<'c> Mutator<'c> {
     /// A mutator that splices with inputs of `corpus` and keeps results within `max_len`.
     /// Inputs for which `slow` is true (those that decompress hundreds of megabytes) are
-    /// mutated rarely, so that they do not take most of a bounded run.
+    /// not mutated: each of their mutations takes as long as thousands of others, and
+    /// would take most of a bounded run.
     pub fn new(corpus: &'c [Vec<u8>], slow: &[bool], max_len: usize) -> Self {
-        let (slow, fast) = (0..corpus.len()).partition(|&i| slow.get(i).copied().unwrap_or(false));
-        Mutator { corpus, fast, slow, max_len }
+        let mut bases: Vec<usize> = (0..corpus.len()).filter(|&i| !slow.get(i).copied().unwrap_or(false)).collect();
+        if bases.is_empty() {
+            bases = (0..corpus.len()).collect();
+        }
+        Mutator { corpus, bases, max_len }
     }
 
     /// Writes into `out` a mutation of a random corpus input: one to eight stacked changes.
     pub fn next(&self, rng: &mut Rng, out: &mut Vec<u8>) {
         out.clear();
-        let from = if self.fast.is_empty() || (!self.slow.is_empty() && rng.one_in(SLOW_ODDS)) {
-            &self.slow
-        } else {
-            &self.fast
-        };
-        if let Some(&base) = from.get(rng.below(from.len())) {
+        if let Some(&base) = self.bases.get(rng.below(self.bases.len())) {
             out.extend_from_slice(&self.corpus[base]);
         }
         // Mostly few changes: a record a little wrong gets further into the decoder.
@@ -212,7 +207,7 @@ impl<'c> Mutator<'c> {
             }
             10 => {
                 // Splice: this input's start with another's end, at random points.
-                let Some(other) = self.fast.get(rng.below(self.fast.len())).map(|&i| &self.corpus[i]) else {
+                let Some(other) = self.bases.get(rng.below(self.bases.len())).map(|&i| &self.corpus[i]) else {
                     return;
                 };
                 let cut = rng.below(data.len() + 1);
