@@ -90,10 +90,16 @@ pub enum SeedError {
     Compress(#[from] std::io::Error),
 }
 
+/// When the seed history starts. Seeds get fixed times and ids so that regenerating the
+/// corpus changes only what must change (nonces, discard markers).
+fn epoch() -> DateTime<Utc> {
+    "2026-01-02T03:04:05.123456789Z".parse().unwrap_or_default()
+}
+
 /// A history of the sample with every event and extreme values, all with id
 /// [`SAMPLE_A`].
 fn history() -> Vec<DomainEvent<SampleEvent>> {
-    let at = "2026-01-02T03:04:05.123456789Z".parse::<DateTime<Utc>>().unwrap_or_default();
+    let at = epoch();
     let mut sample = Sample::create("sample".into(), 42);
     sample.relabel("red".into(), 7);
     sample.measure(Reading {
@@ -125,8 +131,11 @@ fn history() -> Vec<DomainEvent<SampleEvent>> {
     sample.empty();
     sample.tag(BTreeMap::from([(String::new(), i32::MIN)]), Some(String::new()), Kind::Plain);
     let mut events = sample.collect_events();
-    for event in &mut events {
+    for (n, event) in (1_u64..).zip(&mut events) {
         event.originator_id = SAMPLE_A;
+        event.timestamp = at + std::time::Duration::from_secs(n);
+        let id = Uuid::from_u128(0xe7e0_0000_0000_4000_8000_0000_0000_0000 + u128::from(n));
+        event.metadata = EventMetadata { event_id: id, correlation_id: id, causation_id: None };
     }
     events
 }
@@ -144,15 +153,8 @@ struct OldEnvelope<P> {
 
 impl<P> OldEnvelope<P> {
     fn new(version: u32, payload: P) -> Self {
-        let metadata = EventMetadata::new();
-        OldEnvelope {
-            timestamp: Utc::now(),
-            version,
-            event_id: metadata.event_id,
-            correlation_id: metadata.correlation_id,
-            causation_id: Some(metadata.event_id),
-            payload,
-        }
+        let id = Uuid::from_u128(0x01d0_0000_0000_4000_8000_0000_0000_0000 + u128::from(version));
+        OldEnvelope { timestamp: epoch(), version, event_id: id, correlation_id: id, causation_id: Some(id), payload }
     }
 }
 
@@ -239,7 +241,7 @@ pub fn seeds() -> Result<Vec<Seed>, SeedError> {
         // snapshot: the aggregate's snapshot under every writer.
         let mut state = aggregate.clone();
         state.__set_head(head);
-        let stored = mapper.encode_snapshot(&Snapshot::take(&state))?;
+        let stored = mapper.encode_snapshot(&Snapshot { timestamp: epoch(), ..Snapshot::take(&state) })?;
         push("snapshot", format!("seed-{w}"), framed(header_of(&stored, 0, writer.reader()), &stored.state));
     }
 
@@ -323,7 +325,7 @@ fn codec_seeds(
         push(
             "codec",
             format!("seed-{c}-snapshot"),
-            framed(snapshot, &codec.encode_snapshot(&Snapshot::take(aggregate))?),
+            framed(snapshot, &codec.encode_snapshot(&Snapshot { timestamp: epoch(), ..Snapshot::take(aggregate) })?),
         );
         let at = aggregate.modified_on();
         let old = OldSnapshot {
