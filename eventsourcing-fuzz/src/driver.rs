@@ -267,3 +267,70 @@ pub fn replay(path: &Path, target: Target) -> Result<(), FuzzError> {
     target(&data);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(name: &str, corpus: &[u8]) -> Settings {
+        let root = std::env::temp_dir().join(format!("eventsourcing-fuzz-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let dir = root.join("corpus").join("frame");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("seed-one"), corpus).unwrap();
+        Settings {
+            duration: Duration::from_secs(10),
+            seed: 7,
+            targets: None,
+            input: None,
+            corpus: root.join("corpus"),
+            work: root.join("work"),
+        }
+    }
+
+    fn panics_unless_sixteen_bytes(data: &[u8]) {
+        assert_eq!(data.len(), 16, "not sixteen bytes");
+    }
+
+    #[test]
+    fn a_panicking_input_is_saved_and_named_with_the_seed() {
+        let settings = settings("mutation", &[0; 16]);
+        let error = fuzz(&settings, "frame", panics_unless_sixteen_bytes).unwrap_err();
+        let FuzzError::Panicked { target, seed, iteration, ref message, ref input } = error else {
+            panic!("{error}");
+        };
+        assert_eq!((target, seed), ("frame", 7));
+        assert!(iteration >= 1, "the corpus input itself passes");
+        assert!(message.contains("not sixteen bytes"), "{message}");
+        assert_ne!(fs::read(input).unwrap().len(), 16);
+        let text = error.to_string();
+        assert!(text.contains("EVENTSOURCING_FUZZ_SEED=7") && text.contains(&input.display().to_string()), "{text}");
+        let _ = fs::remove_dir_all(settings.corpus.parent().unwrap());
+    }
+
+    #[test]
+    fn a_corpus_input_that_panics_fails_before_any_mutation() {
+        let settings = settings("corpus", &[1; 3]);
+        let error = fuzz(&settings, "frame", panics_unless_sixteen_bytes).unwrap_err();
+        assert!(matches!(error, FuzzError::Panicked { iteration: 0, .. }), "{error}");
+        let _ = fs::remove_dir_all(settings.corpus.parent().unwrap());
+    }
+
+    #[test]
+    fn the_same_seed_makes_the_same_inputs() {
+        let corpus = vec![b"{\"a\":1}".to_vec(), vec![1, 2, 3, 4, 5, 6, 7, 8]];
+        let mutator = Mutator::new(&corpus, &[false, false], MAX_LEN);
+        let run = |seed| {
+            let mut rng = Rng::new(seed);
+            let mut input = Vec::new();
+            (0..100)
+                .map(|_| {
+                    mutator.next(&mut rng, &mut input);
+                    input.clone()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(3), run(3));
+        assert_ne!(run(3), run(4));
+    }
+}
