@@ -50,6 +50,9 @@ fn decoders_neither_panic_nor_allocate_beyond_the_cap() {
     let baseline = ALLOCATOR.allocated();
     let limit = baseline + CAP;
     ALLOCATOR.set_limit(limit).unwrap_or_else(|()| panic!("more than {limit} bytes are allocated already"));
+    // The cap is in force: a reservation beyond it fails (`try_reserve` reports what would
+    // otherwise abort).
+    assert!(Vec::<u8>::new().try_reserve(CAP + MIB).is_err(), "the allocator does not enforce the cap");
     say(&format!(
         "{} targets, {:.1} s each, seed {} (EVENTSOURCING_FUZZ_SEED reruns it), allocations capped at {} MiB; \
          the input being decoded is in {}",
