@@ -46,7 +46,7 @@ pub fn frame(data: &[u8]) {
     let _ = read_frame(data);
 }
 
-/// The reader of [`frame`].
+/// The reader of [`frame`](fn@frame).
 ///
 /// # Errors
 /// The decoder's error.
@@ -70,7 +70,7 @@ pub fn codec(data: &[u8]) {
     let _ = read_codec(data);
 }
 
-/// The reader of [`codec`].
+/// The reader of [`codec`](fn@codec).
 ///
 /// # Errors
 /// The decoder's error.
@@ -117,7 +117,7 @@ pub fn zstd(data: &[u8]) {
     let _ = read_zstd(data);
 }
 
-/// The reader of [`zstd`].
+/// The reader of [`zstd`](fn@zstd).
 ///
 /// # Errors
 /// The decoder's error.
@@ -144,7 +144,7 @@ pub fn cipher(data: &[u8]) {
     let _ = read_cipher(data);
 }
 
-/// The reader of [`cipher`].
+/// The reader of [`cipher`](fn@cipher).
 ///
 /// # Errors
 /// The decoder's error.
@@ -176,7 +176,7 @@ pub fn chain(data: &[u8]) {
     let _ = read_chain(data);
 }
 
-/// The reader of [`chain`].
+/// The reader of [`chain`](fn@chain).
 ///
 /// # Errors
 /// The decoder's error.
@@ -211,7 +211,7 @@ pub fn snapshot(data: &[u8]) {
     let _ = read_snapshot(data);
 }
 
-/// The reader of [`snapshot`].
+/// The reader of [`snapshot`](fn@snapshot).
 ///
 /// # Errors
 /// The decoder's error.
