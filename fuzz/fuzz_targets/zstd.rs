@@ -1,0 +1,4 @@
+//! cargo-fuzz wrapper of `eventsourcing_fuzz::targets::zstd`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| eventsourcing_fuzz::targets::zstd(data));
