@@ -239,9 +239,7 @@ pub fn seeds() -> Result<Vec<Seed>, SeedError> {
             push("chain", format!("seed-{w}"), data);
         }
         // snapshot: the aggregate's snapshot under every writer.
-        let mut state = aggregate.clone();
-        state.__set_head(head);
-        let stored = mapper.encode_snapshot(&Snapshot { timestamp: epoch(), ..Snapshot::take(&state) })?;
+        let stored = mapper.encode_snapshot(&Snapshot { timestamp: epoch(), head, ..Snapshot::take(&aggregate) })?;
         push("snapshot", format!("seed-{w}"), framed(header_of(&stored, 0, writer.reader()), &stored.state));
     }
 

@@ -95,7 +95,7 @@ pub fn read_codec(data: &[u8]) -> Result<(), ReadError> {
         }
         2 => {
             let id = if header.originator & 1 == 0 { input::SAMPLE_A } else { input::SAMPLE_B };
-            let _ = codec.decode_snapshot::<Sample>(id, header.originator_version(), bytes)?.restore();
+            let _ = codec.decode_snapshot::<Sample>(&id, header.originator_version(), bytes)?.restore();
         }
         _ => {
             // Every input goes through all three; it is read if one of them reads it.
