@@ -15,47 +15,7 @@ use eventsourcing::persistence::{
 };
 use eventsourcing::prelude::*;
 use futures_util::StreamExt;
-use support::Observed;
-
-#[aggregate]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Dog {
-    name: String,
-    tricks: Vec<String>,
-}
-
-#[aggregate]
-impl Dog {
-    #[event("Registered")]
-    pub fn register(name: &str) -> Self {
-        Self { name: name.to_owned(), tricks: Vec::new() }
-    }
-
-    #[event("TrickAdded")]
-    pub fn add_trick(&mut self, trick: &str) {
-        self.tricks.push(trick.to_owned());
-    }
-}
-
-/// An aggregate without serde: it can be saved and got, not snapshotted.
-#[aggregate]
-#[derive(Debug, Clone, PartialEq)]
-pub struct Counter {
-    count: u64,
-}
-
-#[aggregate]
-impl Counter {
-    #[event("Started")]
-    pub fn start() -> Self {
-        Self { count: 0 }
-    }
-
-    #[event("Incremented")]
-    pub fn increment(&mut self) {
-        self.count += 1;
-    }
-}
+use support::{Account, Counter, Dog, DogEvent, Observed};
 
 async fn app() -> Application {
     Application::builder("Test").without_process_env().build().await.unwrap()
@@ -593,30 +553,6 @@ async fn configuration_follows_python_names_and_prefixes() {
 
 #[tokio::test]
 async fn string_ids_work_through_the_application() {
-    #[aggregate(id = String)]
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    struct Account {
-        balance: i64,
-    }
-
-    #[aggregate]
-    impl Account {
-        fn create_id(number: &str) -> String {
-            format!("account-{number}")
-        }
-
-        #[event("Opened")]
-        pub fn open(number: &str) -> Self {
-            let _ = number;
-            Self { balance: 0 }
-        }
-
-        #[event("Deposited")]
-        pub fn deposit(&mut self, amount: i64) {
-            self.balance += amount;
-        }
-    }
-
     let app = Application::builder("Bank").without_process_env().snapshotting(true).build().await.unwrap();
     let mut account = Account::open("42");
     account.deposit(5);

@@ -2,32 +2,15 @@
 //! round-trips, and every kind of bad record is a typed error naming the record.
 #![allow(missing_docs)]
 
+mod support;
+
 use eventsourcing::domain::{EventHash, EventMetadata, caused_by};
 use eventsourcing::persistence::{
     ChainBreak, ChainCursor, Cipher, Codec, Compression, HashChain, Mapper, MapperError, OriginatorId, Record,
     StoredEvent,
 };
 use eventsourcing::prelude::*;
-
-#[aggregate]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Dog {
-    name: String,
-    tricks: Vec<String>,
-}
-
-#[aggregate]
-impl Dog {
-    #[event("Registered")]
-    pub fn register(name: String) -> Self {
-        Self { name, tricks: Vec::new() }
-    }
-
-    #[event("TrickAdded")]
-    pub fn add_trick(&mut self, trick: String) {
-        self.tricks.push(trick);
-    }
-}
+use support::{Dog, DogEvent};
 
 #[aggregate]
 #[derive(Debug, Clone, PartialEq)]
@@ -68,9 +51,9 @@ fn mappers() -> Vec<(String, Mapper)> {
 }
 
 fn dog_events() -> Vec<DomainEvent<DogEvent>> {
-    let mut dog = Dog::register("Fido".into());
-    dog.add_trick("roll over".into());
-    dog.add_trick("play dead".into());
+    let mut dog = Dog::register("Fido");
+    dog.add_trick("roll over");
+    dog.add_trick("play dead");
     dog.collect_events()
 }
 
@@ -182,9 +165,9 @@ fn encryption_hides_the_payload_and_binds_it_to_the_record() {
 
 fn chained() -> (Mapper, Vec<StoredEvent>) {
     let mapper = Mapper::new(Codec::Json).with_hash_chain(HashChain::new());
-    let mut dog = Dog::register("Fido".into());
+    let mut dog = Dog::register("Fido");
     for trick in ["a", "b", "c", "d"] {
-        dog.add_trick(trick.into());
+        dog.add_trick(trick);
     }
     let (stored, _) = mapper.encode_events::<Dog>(&dog.collect_events(), None).unwrap();
     (mapper, stored)
@@ -249,9 +232,9 @@ fn a_keyed_chain_cannot_be_rebuilt_without_the_key() {
 #[test]
 fn the_head_continues_across_batches_and_from_a_known_head() {
     let mapper = Mapper::new(Codec::Bincode).with_hash_chain(HashChain::new());
-    let mut dog = Dog::register("Fido".into());
+    let mut dog = Dog::register("Fido");
     let (first, head) = mapper.encode_events::<Dog>(&dog.collect_events(), None).unwrap();
-    dog.add_trick("sit".into());
+    dog.add_trick("sit");
     let (second, head2) = mapper.encode_events::<Dog>(&dog.collect_events(), head).unwrap();
     assert_ne!(head, head2);
     let mut cursor = ChainCursor::from_start();
@@ -323,8 +306,8 @@ fn metadata_is_stored_and_causation_follows_the_scope() {
     let cause = EventMetadata::new();
     assert_eq!(cause.correlation_id, cause.event_id);
     assert_eq!(cause.causation_id, None);
-    let mut dog = caused_by(&cause, || Dog::register("Fido".into()));
-    dog.add_trick("sit".into());
+    let mut dog = caused_by(&cause, || Dog::register("Fido"));
+    dog.add_trick("sit");
     let events = dog.collect_events();
     assert_eq!(events[0].metadata.causation_id, Some(cause.event_id));
     assert_eq!(events[0].metadata.correlation_id, cause.correlation_id);
@@ -341,7 +324,7 @@ fn metadata_is_stored_and_causation_follows_the_scope() {
 #[test]
 fn a_discard_marker_round_trips() {
     for (name, mapper) in mappers() {
-        let mut dog = Dog::register("Fido".into());
+        let mut dog = Dog::register("Fido");
         let id = *dog.id();
         let (mut stored, head) = mapper.encode_events::<Dog>(&dog.collect_events(), None).unwrap();
         let (marker, _) = mapper.encode_discard::<Dog>(&id, 2, head).unwrap();

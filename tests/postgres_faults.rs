@@ -6,6 +6,8 @@
 //! `application_name` and terminates only those.
 #![allow(missing_docs)]
 
+mod support;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,20 +15,7 @@ use std::time::{Duration, Instant};
 use eventsourcing::persistence::{OriginatorId, PersistenceError};
 use eventsourcing::prelude::*;
 use futures_util::StreamExt;
-
-#[aggregate]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Dog {
-    name: String,
-}
-
-#[aggregate]
-impl Dog {
-    #[event("Registered")]
-    pub fn register(name: &str) -> Self {
-        Self { name: name.to_owned() }
-    }
-}
+use support::Dog;
 
 fn postgres_url() -> Option<String> {
     eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")

@@ -1,8 +1,9 @@
 //! Properties: whatever commands run, the recorded events replay into an equal aggregate,
-//! through every codec; rejected commands change nothing.
+//! through the mapper that stores use, in every configuration; rejected commands change
+//! nothing.
 #![allow(missing_docs)]
 
-use eventsourcing::persistence::Codec;
+use eventsourcing::persistence::{ChainCursor, Cipher, Codec, Compression, HashChain, Mapper};
 use eventsourcing::prelude::*;
 use proptest::prelude::*;
 
@@ -61,6 +62,19 @@ fn command() -> impl Strategy<Value = Command> {
     ]
 }
 
+fn mappers() -> Vec<Mapper> {
+    let key = [7; 32];
+    vec![
+        Mapper::new(Codec::Json),
+        Mapper::new(Codec::Bincode),
+        Mapper::new(Codec::Json).with_compression(Compression::default()).with_hash_chain(HashChain::new()),
+        Mapper::new(Codec::Bincode)
+            .with_compression(Compression::default())
+            .with_cipher(Cipher::new(&key))
+            .with_hash_chain(HashChain::keyed(key)),
+    ]
+}
+
 proptest! {
     #[test]
     fn recorded_events_replay_into_an_equal_aggregate(owner in "\\PC{0,12}", commands in prop::collection::vec(command(), 0..40)) {
@@ -87,12 +101,15 @@ proptest! {
         let events = ledger.collect_events();
         prop_assert_eq!(events.len() as u64, accepted);
 
-        for codec in [Codec::Json, Codec::Bincode] {
-            let decoded = events.iter().map(|event| {
-                let info = event.payload.info();
-                let bytes = codec.encode_event(&event.payload).unwrap();
-                let payload = codec.decode_event::<LedgerEvent>(info.name, info.version, &bytes).unwrap();
-                DomainEvent { payload, ..event.clone() }
+        // Through the mapper that stores use: every codec, compressed, encrypted, chained.
+        for mapper in mappers() {
+            let (stored, head) = mapper.encode_events::<Ledger>(&events, None).unwrap();
+            let mut cursor = ChainCursor::from_start();
+            let records = mapper.decode_events::<Ledger>(stored, &mut cursor).unwrap();
+            prop_assert_eq!(cursor.head(), head);
+            let decoded = records.into_iter().map(|record| match record {
+                Record::Event(event) => event,
+                Record::Discarded { .. } => unreachable!("no discard was recorded"),
             });
             let replayed = Ledger::from_events(decoded).unwrap();
             prop_assert_eq!(&replayed, &ledger);

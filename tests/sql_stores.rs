@@ -3,23 +3,12 @@
 //! errors of bad settings. PostgreSQL tests need `EVENTSOURCING_POSTGRES_TEST_URL`.
 #![allow(missing_docs)]
 
+mod support;
+
 use eventsourcing::application::ConfigError;
 use eventsourcing::persistence::PersistenceError;
 use eventsourcing::prelude::*;
-
-#[aggregate]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Dog {
-    name: String,
-}
-
-#[aggregate]
-impl Dog {
-    #[event("Registered")]
-    pub fn register(name: &str) -> Self {
-        Self { name: name.to_owned() }
-    }
-}
+use support::Dog;
 
 fn postgres_url() -> Option<String> {
     eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")

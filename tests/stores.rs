@@ -3,32 +3,15 @@
 //! tests say that they were skipped). Each scenario runs once per store.
 #![allow(missing_docs)]
 
+mod support;
+
 use std::sync::Arc;
 
 use eventsourcing::application::ApplicationBuilder;
 use eventsourcing::persistence::{Cipher, EventQuery, MapperError, OriginatorId, Record};
 use eventsourcing::prelude::*;
 use futures_util::StreamExt;
-
-#[aggregate]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Dog {
-    name: String,
-    tricks: Vec<String>,
-}
-
-#[aggregate]
-impl Dog {
-    #[event("Registered")]
-    fn register(name: &str) -> Self {
-        Self { name: name.to_owned(), tricks: Vec::new() }
-    }
-
-    #[event("TrickAdded")]
-    fn add_trick(&mut self, trick: &str) {
-        self.tricks.push(trick.to_owned());
-    }
-}
+use support::{Account, Dog, DogEvent, Note};
 
 /// Where an application keeps its events.
 #[derive(Debug, Clone)]
@@ -213,44 +196,6 @@ async fn encrypted_compressed_chained(store: Store) {
 }
 
 async fn text_ids(store: Store) {
-    #[aggregate(id = String)]
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    struct Account {
-        balance: i64,
-    }
-
-    #[aggregate]
-    impl Account {
-        fn create_id(number: &str) -> String {
-            format!("account-{number}")
-        }
-
-        #[event("Opened")]
-        fn open(number: &str) -> Self {
-            let _ = number;
-            Self { balance: 0 }
-        }
-
-        #[event("Deposited")]
-        fn deposit(&mut self, amount: i64) {
-            self.balance += amount;
-        }
-    }
-
-    #[aggregate(id = String)]
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    struct Note {
-        text: String,
-    }
-
-    #[aggregate]
-    impl Note {
-        #[event("Written")]
-        fn write(text: &str) -> Self {
-            Self { text: text.to_owned() }
-        }
-    }
-
     // Encrypted and chained records bind their ids: they must read back whichever form
     // (text or UUID) the store returns an id in.
     let secured = |builder: ApplicationBuilder| {

@@ -5,6 +5,7 @@ use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde::{Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
+use super::envelope::{SnapshotRef, SnapshotSeed};
 use super::error::BoxError;
 use crate::domain::{Aggregate, AggregateEvent, Snapshot};
 
@@ -127,7 +128,7 @@ impl Codec {
     /// # Errors
     /// [`CodecError::Encode`] if the state cannot be serialised in this format.
     pub fn encode_snapshot<A: Aggregate + Serialize>(self, snapshot: &Snapshot<A>) -> Result<Vec<u8>, CodecError> {
-        self.encode(&SnapshotPayload(snapshot))
+        self.encode(&SnapshotRef(snapshot))
             .map_err(|e| e.describing(|| format!("snapshot of {} {}", A::NAME, snapshot.originator_id)))
     }
 
@@ -143,8 +144,7 @@ impl Codec {
         bytes: &[u8],
     ) -> Result<Snapshot<A>, CodecError> {
         let what = format!("snapshot of {} {originator_id} version {originator_version}", A::NAME);
-        let seed =
-            || SnapshotSeed::<A> { originator_id: originator_id.clone(), originator_version, marker: PhantomData };
+        let seed = || SnapshotSeed::<A> { originator_id, originator_version };
         self.decode_seed(seed, bytes, Result::is_err, || what)?.map_err(|version| CodecError::UnknownVersion {
             name: A::NAME.to_owned(),
             version,
@@ -258,14 +258,6 @@ impl<E: AggregateEvent> Serialize for Payload<'_, E> {
     }
 }
 
-struct SnapshotPayload<'a, A: Aggregate>(&'a Snapshot<A>);
-
-impl<A: Aggregate + Serialize> Serialize for SnapshotPayload<'_, A> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize_payload(serializer)
-    }
-}
-
 struct EventSeed<'n, E> {
     name: &'n str,
     version: u32,
@@ -276,19 +268,6 @@ impl<'de, E: AggregateEvent> DeserializeSeed<'de> for EventSeed<'_, E> {
     type Value = E;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<E, D::Error> {
         E::deserialize_payload(self.name, self.version, deserializer)
-    }
-}
-
-struct SnapshotSeed<A: Aggregate> {
-    originator_id: A::Id,
-    originator_version: u64,
-    marker: PhantomData<A>,
-}
-
-impl<'de, A: Aggregate> DeserializeSeed<'de> for SnapshotSeed<A> {
-    type Value = Result<Snapshot<A>, u32>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        Snapshot::deserialize_versioned(self.originator_id, self.originator_version, deserializer)
     }
 }
 

@@ -1,6 +1,7 @@
-//! The serialised form of a stored event: header fields, then the payload's fields, in
-//! whatever codec. Decoding reads the schema version before the payload so that the payload
-//! can be upcast.
+//! The serialised forms of stored events and snapshots, in whatever codec: an event's
+//! header fields then its payload's fields; a snapshot's state version, timestamps and
+//! head then its state. Decoding reads the schema version before the payload or state so
+//! that it can be upcast.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -11,7 +12,7 @@ use serde::ser::SerializeStruct;
 use serde::{Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
-use crate::domain::{AggregateEvent, EventMetadata};
+use crate::domain::{Aggregate, AggregateEvent, EventHash, EventMetadata, Snapshot};
 
 const FIELDS: &[&str] = &["timestamp", "version", "event_id", "correlation_id", "causation_id", "payload"];
 
@@ -154,6 +155,157 @@ impl<'de, E: AggregateEvent> Visitor<'de> for EnvelopeSeed<'_, E> {
                 causation_id: causation_id.unwrap_or(None),
             },
             payload: payload.ok_or_else(|| de::Error::missing_field("payload"))?,
+        })
+    }
+}
+
+/// A snapshot to serialise: what it holds besides id and version (which a store keeps in
+/// columns of their own), the state's schema version, timestamps, head and state.
+pub(crate) struct SnapshotRef<'a, A: Aggregate>(pub(crate) &'a Snapshot<A>);
+
+impl<A: Aggregate + Serialize> Serialize for SnapshotRef<'_, A> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let snapshot = self.0;
+        let mut s = serializer.serialize_struct("Snapshot", SNAPSHOT_FIELDS.len())?;
+        s.serialize_field("state_version", &A::STATE_VERSION)?;
+        s.serialize_field("timestamp", &snapshot.timestamp)?;
+        s.serialize_field("created_on", &snapshot.created_on)?;
+        s.serialize_field("modified_on", &snapshot.modified_on)?;
+        s.serialize_field("head", &snapshot.head)?;
+        s.serialize_field("state", &snapshot.state)?;
+        s.end()
+    }
+}
+
+/// Decodes what [`SnapshotRef`] wrote for the aggregate `originator_id` at
+/// `originator_version`, upcasting a state stored at an older version; an unknown state
+/// version is `Err(version)`.
+pub(crate) struct SnapshotSeed<'i, A: Aggregate> {
+    pub(crate) originator_id: &'i A::Id,
+    pub(crate) originator_version: u64,
+}
+
+impl<'de, A: Aggregate> DeserializeSeed<'de> for SnapshotSeed<'_, A> {
+    type Value = Result<Snapshot<A>, u32>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let parts = deserializer.deserialize_struct("Snapshot", SNAPSHOT_FIELDS, SnapshotVisitor::<A>(PhantomData))?;
+        let mut state = match parts.state {
+            Ok(state) => state,
+            Err(version) => return Ok(Err(version)),
+        };
+        state.__meta_mut().restore(
+            self.originator_id.clone(),
+            self.originator_version,
+            parts.created_on,
+            parts.modified_on,
+            parts.head,
+        );
+        Ok(Ok(Snapshot {
+            originator_id: self.originator_id.clone(),
+            originator_version: self.originator_version,
+            timestamp: parts.timestamp,
+            created_on: parts.created_on,
+            modified_on: parts.modified_on,
+            head: parts.head,
+            state,
+        }))
+    }
+}
+
+/// Deserialises an aggregate's state stored at `version`; an unknown version is skipped
+/// and returned as `Err(version)`.
+fn deserialize_state<'de, A, D>(version: u32, deserializer: D) -> Result<Result<A, u32>, D::Error>
+where
+    A: Aggregate,
+    D: Deserializer<'de>,
+{
+    if version == A::STATE_VERSION {
+        match A::__deserialize_state(deserializer) {
+            Some(state) => state.map(Ok),
+            None => Err(de::Error::custom(format_args!(
+                "snapshots of {} cannot be restored: derive Deserialize on it (below `#[aggregate]`)",
+                A::NAME
+            ))),
+        }
+    } else if version > A::STATE_VERSION || version == 0 {
+        // The state is the last field: a format that cannot skip values leaves it unread.
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_ignored_any(de::IgnoredAny)?;
+        }
+        Ok(Err(version))
+    } else {
+        A::__deserialize_old_state(version, deserializer).map(Ok)
+    }
+}
+
+const SNAPSHOT_FIELDS: &[&str] = &["state_version", "timestamp", "created_on", "modified_on", "head", "state"];
+
+struct SnapshotParts<A> {
+    timestamp: DateTime<Utc>,
+    created_on: DateTime<Utc>,
+    modified_on: DateTime<Utc>,
+    head: Option<EventHash>,
+    state: Result<A, u32>,
+}
+
+struct StateSeed<A> {
+    version: u32,
+    marker: PhantomData<A>,
+}
+
+impl<'de, A: Aggregate> DeserializeSeed<'de> for StateSeed<A> {
+    type Value = Result<A, u32>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserialize_state(self.version, deserializer)
+    }
+}
+
+struct SnapshotVisitor<A>(PhantomData<A>);
+
+impl<'de, A: Aggregate> Visitor<'de> for SnapshotVisitor<A> {
+    type Value = SnapshotParts<A>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a snapshot of {}", A::NAME)
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<SnapshotParts<A>, S::Error> {
+        let missing = |i| de::Error::invalid_length(i, &"a snapshot with 6 fields");
+        let version = seq.next_element()?.ok_or_else(|| missing(0))?;
+        let timestamp = seq.next_element()?.ok_or_else(|| missing(1))?;
+        let created_on = seq.next_element()?.ok_or_else(|| missing(2))?;
+        let modified_on = seq.next_element()?.ok_or_else(|| missing(3))?;
+        let head = seq.next_element()?.ok_or_else(|| missing(4))?;
+        let seed = StateSeed { version, marker: PhantomData };
+        let state = seq.next_element_seed(seed)?.ok_or_else(|| missing(5))?;
+        Ok(SnapshotParts { timestamp, created_on, modified_on, head, state })
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<SnapshotParts<A>, M::Error> {
+        let (mut version, mut timestamp, mut created_on, mut modified_on) = (None, None, None, None);
+        let (mut head, mut state) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "state_version" => version = Some(map.next_value()?),
+                "timestamp" => timestamp = Some(map.next_value()?),
+                "created_on" => created_on = Some(map.next_value()?),
+                "modified_on" => modified_on = Some(map.next_value()?),
+                "head" => head = Some(map.next_value()?),
+                "state" => {
+                    let version =
+                        version.ok_or_else(|| de::Error::custom("`state_version` must come before `state`"))?;
+                    state = Some(map.next_value_seed(StateSeed { version, marker: PhantomData })?);
+                }
+                other => return Err(de::Error::unknown_field(other, SNAPSHOT_FIELDS)),
+            }
+        }
+        Ok(SnapshotParts {
+            timestamp: timestamp.ok_or_else(|| de::Error::missing_field("timestamp"))?,
+            created_on: created_on.ok_or_else(|| de::Error::missing_field("created_on"))?,
+            modified_on: modified_on.ok_or_else(|| de::Error::missing_field("modified_on"))?,
+            head: head.unwrap_or(None),
+            state: state.ok_or_else(|| de::Error::missing_field("state"))?,
         })
     }
 }

@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use super::cipher::{Cipher, DecryptError};
 use super::codec::{Codec, CodecError, MAX_RECORD_SIZE};
-use super::envelope::{EnvelopeRef, EnvelopeSeed};
+use super::envelope::{EnvelopeRef, EnvelopeSeed, SnapshotRef};
 use super::error::BoxError;
 use super::stored::{OriginatorId, StoredEvent};
 use super::topic::{self, Topic};
@@ -682,11 +682,11 @@ impl Mapper {
         &self,
         snapshot: &Snapshot<A>,
     ) -> Result<StoredEvent, MapperError> {
-        let payload = SnapshotPayload(snapshot);
+        let payload = SnapshotRef(snapshot);
         let id = snapshot.originator_id.to_originator_id();
         let verify = |codec: Codec, bytes: &[u8]| {
             let back = codec.decode_snapshot::<A>(&snapshot.originator_id, snapshot.originator_version, bytes)?;
-            same_length(codec, bytes, &SnapshotPayload(&back))
+            same_length(codec, bytes, &SnapshotRef(&back))
         };
         self.encode(id, snapshot.originator_version, topic::snapshot(A::NAME), &payload, verify, None)
             .map(|(stored, _)| stored)
@@ -809,14 +809,6 @@ fn identity(stored: &StoredEvent, flags: u8) -> Vec<u8> {
     out.extend_from_slice(stored.topic.as_bytes());
     out.push(flags);
     out
-}
-
-struct SnapshotPayload<'a, A: Aggregate>(&'a Snapshot<A>);
-
-impl<A: Aggregate + Serialize> Serialize for SnapshotPayload<'_, A> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize_payload(serializer)
-    }
 }
 
 /// Checks that an encoded event decodes into the same event.
