@@ -483,6 +483,25 @@ async fn two_aggregate_types_with_one_stable_name_are_refused() {
 }
 
 #[tokio::test]
+async fn repository_notification_log_and_event_store_are_owned_handles_a_task_can_hold() {
+    fn owned<T: Clone + Send + Sync + 'static>(_: &T) {}
+    let app = app().await;
+    let (repository, log, store) = (app.repository(), app.notification_log(), app.event_store().clone());
+    owned(&repository);
+    owned(&log);
+    owned(&store);
+    let dog = dog_with_tricks(&app, &["sit"]).await;
+    drop(app);
+    let id = *dog.id();
+    let task = tokio::spawn(async move {
+        let dog: Dog = repository.get(&id).await.unwrap();
+        let from_store: Dog = store.get(&id, None).await.unwrap().unwrap();
+        (dog.tricks, from_store.version(), log.select(1, 10).await.unwrap().len())
+    });
+    assert_eq!(task.await.unwrap(), (vec!["sit".to_owned()], 2, 2), "the handles outlive the application");
+}
+
+#[tokio::test]
 async fn history_reports_a_missing_version_as_get_does() {
     let recorder = Observed::default();
     let app = app_on(recorder.clone(), None).await;

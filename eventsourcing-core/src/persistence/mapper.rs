@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use super::cipher::{Cipher, DecryptError};
 use super::codec::{Codec, CodecError, MAX_RECORD_SIZE};
-use super::envelope::{EnvelopeRef, EnvelopeSeed, SnapshotRef};
+use super::envelope::{EnvelopeRef, EnvelopeSeed, PayloadCheck, SnapshotRef};
 use super::error::BoxError;
 use super::stored::{OriginatorId, StoredEvent};
 use super::topic::{self, Topic};
@@ -819,18 +819,9 @@ fn verify_event<E: AggregateEvent>(
 ) -> Result<(), CodecError> {
     let Some(event) = envelope.payload else { return Ok(()) };
     let info = event.info();
-    let seed = || EnvelopeSeed::<E> { name: Some(info.name), current: info.version, marker: PhantomData };
-    let decoded = codec.decode_seed(seed, bytes, |_| false, String::new)?;
-    match &decoded.payload {
-        Ok(Some(back)) => same_length(codec, bytes, &EnvelopeRef { payload: Some(back), ..*envelope }),
-        _ => Err(CodecError::Decode {
-            source: None,
-            what: String::new(),
-            codec,
-            field: None,
-            message: format!("it reads back as another event than {}", info.name),
-        }),
-    }
+    let seed = || PayloadCheck::<E> { name: info.name, version: info.version, marker: PhantomData };
+    let back = codec.decode_seed(seed, bytes, |_| false, String::new)?;
+    same_length(codec, bytes, &EnvelopeRef { payload: Some(&back), ..*envelope })
 }
 
 /// Checks that the value decoded from `bytes` encodes to as many bytes again. JSON
