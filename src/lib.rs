@@ -12,6 +12,12 @@ pub mod application {
     };
 }
 
+/// Projections: views built from an application's events, each applied exactly once. The
+/// views are [`persistence::MemoryView`], `sqlite::SqliteView` and `postgres::PostgresView`.
+pub mod projection {
+    pub use eventsourcing_application::{Projection, ProjectionError, ProjectionRunner};
+}
+
 /// The serde crate the generated code uses, for `#[serde(crate = "eventsourcing::serde")]`.
 pub use eventsourcing_core::__private::serde;
 
@@ -25,6 +31,7 @@ pub mod sqlite {
     pub use eventsourcing_sqlx::sqlite::{
         SqliteApplicationRecorder, SqliteOptions, SqliteSnapshotRecorder, SqliteStore,
     };
+    pub use eventsourcing_sqlx::views::SqliteView;
 }
 
 /// The PostgreSQL store (feature `postgres`): Python `eventsourcing`'s tables in a schema,
@@ -34,6 +41,7 @@ pub mod postgres {
     pub use eventsourcing_sqlx::postgres::{
         PostgresApplicationRecorder, PostgresOptions, PostgresSnapshotRecorder, PostgresStore,
     };
+    pub use eventsourcing_sqlx::views::PostgresView;
 }
 
 /// Everything an aggregate module needs: `use eventsourcing::prelude::*;`.

@@ -14,6 +14,7 @@ mod changes;
 pub mod config;
 mod error;
 mod notification_log;
+mod projection;
 mod repository;
 mod store;
 
@@ -22,4 +23,5 @@ pub use changes::Changes;
 pub use error::ApplicationError;
 pub use eventsourcing_core::environment::{ConfigError, Environment};
 pub use notification_log::{NotificationLog, Section};
+pub use projection::{Projection, ProjectionError, ProjectionRunner};
 pub use repository::Repository;

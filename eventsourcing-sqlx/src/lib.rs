@@ -15,6 +15,10 @@ mod error;
 mod ids;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod limits;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod names;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod views;
 
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

@@ -38,6 +38,7 @@ use uuid::Uuid;
 use crate::error::{is_unique_violation, map, map_ref, tracking_conflict};
 use crate::ids::{text_in_uuid_store, version_from_db, version_to_db};
 use crate::limits::{CONNECTIONS, MAX_CONNECTIONS, MAX_TIMEOUT, check_count, check_duration};
+use crate::names::identifier;
 use crate::reconnect::{ATTEMPTS, Losses, listen, listening, probe, retry_delay};
 
 /// How to reach the database and name the tables.
@@ -211,25 +212,6 @@ fn required<'a>(env: &'a Environment, key: &str) -> std::result::Result<&'a str,
             "PERSISTENCE_MODULE is postgres: give POSTGRES_DBNAME, POSTGRES_HOST and POSTGRES_USER (or POSTGRES_URL)"
                 .into(),
     })
-}
-
-/// A name usable as a PostgreSQL identifier: letters, digits and underscores, not starting
-/// with a digit, at most 63 bytes. Names from configuration are checked, then quoted.
-fn identifier(name: &str, what: &str) -> Result<String> {
-    let valid = !name.is_empty()
-        && name.len() <= 63
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !name.starts_with(|c: char| c.is_ascii_digit());
-    if valid {
-        Ok(format!("\"{name}\""))
-    } else {
-        Err(PersistenceError::Configuration {
-            message: format!(
-                "{what} {name:?} is not a valid name: use at most 63 letters, digits and underscores, not starting with a digit"
-            ),
-            source: None,
-        })
-    }
 }
 
 #[derive(Debug)]

@@ -21,6 +21,7 @@ mod recorder;
 mod stored;
 mod subscription;
 mod topic;
+mod view;
 
 pub use cipher::{Cipher, CipherKeyError};
 pub use codec::{Codec, CodecError, MAX_RECORD_SIZE};
@@ -34,3 +35,4 @@ pub use recorder::{
 };
 pub use stored::{EventQuery, IdType, Notification, NotificationQuery, OriginatorId, StoredEvent, Tracking};
 pub use subscription::follow;
+pub use view::{MemoryView, View};
