@@ -67,4 +67,6 @@ mod guide {
     struct Versioning;
     #[doc = include_str!("../docs/src/application.md")]
     struct Applications;
+    #[doc = include_str!("../docs/src/projections.md")]
+    struct Projections;
 }

@@ -326,6 +326,80 @@ async fn rival_runners_never_apply_twice<S: Store>(store: S) {
     }
 }
 
+/// The runner follows an upstream that another instance writes, as a process with only
+/// the store's configuration would.
+async fn follows_an_upstream_that_another_instance_writes<S: Store>(store: S) {
+    let writer = store.upstream().await;
+    let reader = store.upstream().await;
+    let runner = ProjectionRunner::start(&reader, store.counters(false, Arc::default()), store.view().await);
+    let first = save_dog(&writer, "Fido", &["sit"]).await;
+    runner.wait(first, WAIT).await.unwrap();
+    // Caught up: this one arrives while the runner follows live.
+    let second = save_dog(&writer, "Rex", &[]).await;
+    runner.wait(second, WAIT).await.unwrap();
+    assert_eq!(store.counts(runner.view()).await, counts(&[("Registered", 2), ("TrickAdded", 1)]));
+    runner.stop().await.unwrap();
+}
+
+/// Without `skip`, a topic the enum does not know stops the runner, naming the notification.
+#[derive(Debug, LogEvent)]
+enum Strict {
+    Dog(DomainEvent<DogEvent>),
+}
+
+struct StrictCounter;
+
+impl Projection for StrictCounter {
+    type Event = Strict;
+    type View = MemoryView<u64>;
+
+    async fn process(&mut self, Strict::Dog(event): Strict, count: &mut u64) -> Result<(), BoxError> {
+        assert_eq!(event.name(), "Registered");
+        *count += 1;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_topic_stops_the_runner_at_its_notification() {
+    let app = Application::builder("School").without_process_env().build().await.unwrap();
+    save_dog(&app, "Fido", &[]).await;
+    let note = *app.save(&mut Note::write("not a dog")).await.unwrap().last().unwrap();
+    // Subscribed to the dogs' topics only, the store never returns the note...
+    let runner = ProjectionRunner::start(&app, StrictCounter, MemoryView::default());
+    runner.wait(note, WAIT).await.unwrap();
+    assert_eq!(runner.view().read(|count| *count), 1);
+    runner.stop().await.unwrap();
+    // ...but decoding it, as a subscription to everything would, names it.
+    let notification = &app.notification_log().select(note, 1).await.unwrap()[0];
+    let error = app.decode::<Strict>(notification).unwrap_err();
+    assert!(error.to_string().contains("Note.Written"), "{error}");
+}
+
+#[tokio::test]
+async fn a_missing_view_table_stops_the_runner_and_a_restart_after_creating_it_resumes() {
+    let store = sqlite();
+    let app = store.upstream().await;
+    let first = save_dog(&app, "Fido", &["sit"]).await;
+    let pool = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new().filename(&store.view).create_if_missing(true),
+    )
+    .await
+    .unwrap();
+    let view = SqliteView::open(pool.clone(), "counters").await.unwrap();
+    let mut runner = ProjectionRunner::start(&app, store.counters(false, Arc::default()), view);
+    let error = runner.join().await.unwrap_err();
+    assert_eq!(error.notification_id(), Some(first - 1), "{error}");
+    assert!(error.to_string().contains("no such table"), "{error}");
+
+    let view = store.view().await; // creates the table
+    assert_eq!(view.max_tracking_id(app.name()).await.unwrap(), None, "nothing was committed");
+    let runner = ProjectionRunner::start(&app, store.counters(false, Arc::default()), view);
+    runner.wait(first, WAIT).await.unwrap();
+    assert_eq!(store.counts(runner.view()).await, counts(&[("Registered", 1), ("TrickAdded", 1)]));
+    runner.stop().await.unwrap();
+}
+
 fn memory() -> Memory {
     let upstream = tokio::task::block_in_place(|| {
         tokio::runtime::Handle::current()
@@ -369,4 +443,5 @@ on_every_store!(
     a_failure_stops_at_the_notification_and_a_restart_resumes_there,
     a_crash_mid_batch_or_after_commit_counts_each_event_once,
     rival_runners_never_apply_twice,
+    follows_an_upstream_that_another_instance_writes,
 );

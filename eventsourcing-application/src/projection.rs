@@ -164,6 +164,10 @@ impl<V: View> ProjectionRunner<V> {
     /// [`ProjectionError::WaitTimeout`] after `timeout`; [`ProjectionError::Failed`] with
     /// the error that stopped the runner; [`ProjectionError::Stopped`] if it was stopped.
     pub async fn wait(&self, notification_id: u64, timeout: Duration) -> Result<(), ProjectionError> {
+        if notification_id == 0 {
+            // Notification ids start at 1: there is nothing to wait for.
+            return Ok(());
+        }
         let deadline = tokio::time::Instant::now() + timeout;
         let mut progress = self.progress.clone();
         loop {
