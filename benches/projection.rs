@@ -99,11 +99,24 @@ const RESET: [&str; 2] =
 
 fn benchmarks(c: &mut Criterion) {
     let rt = Runtime::new().unwrap();
-    let mut group = c.benchmark_group("projection");
+    sqlite(c, &rt);
+    if let Some(url) = std::env::var("EVENTSOURCING_POSTGRES_TEST_URL").ok().filter(|u| !u.is_empty()) {
+        postgres(c, &rt, &url);
+    } else {
+        eprintln!("PostgreSQL skipped: set EVENTSOURCING_POSTGRES_TEST_URL to include it");
+    }
+}
+
+fn group<'c>(c: &'c mut Criterion, name: &str) -> criterion::BenchmarkGroup<'c, criterion::measurement::WallTime> {
+    let mut group = c.benchmark_group(name);
     group.sample_size(10).measurement_time(Duration::from_secs(10)).warm_up_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(EVENTS as u64));
+    group
+}
 
-    // SQLite: the upstream and the view in one file.
+/// SQLite: the upstream and the view in one file.
+fn sqlite(c: &mut Criterion, rt: &Runtime) {
+    let mut group = group(c, "projection sqlite");
     let dir = std::env::temp_dir().join("eventsourcing-bench");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("projection-{}.sqlite", Uuid::new_v4())).display().to_string();
@@ -119,8 +132,8 @@ fn benchmarks(c: &mut Criterion) {
         (app, last, pool)
     });
     let mut run = 0_u32;
-    group.bench_function("sqlite: project 2000 events", |b| {
-        b.to_async(&rt).iter_custom(|iterations| {
+    group.bench_function("project 2000 events", |b| {
+        b.to_async(rt).iter_custom(|iterations| {
             let (app, pool) = (app.clone(), pool.clone());
             run += 1;
             let name = format!("run{run}");
@@ -141,8 +154,8 @@ fn benchmarks(c: &mut Criterion) {
             }
         });
     });
-    group.bench_function("sqlite: raw updates, same batches", |b| {
-        b.to_async(&rt).iter(|| async {
+    group.bench_function("raw updates, same batches", |b| {
+        b.to_async(rt).iter(|| async {
             let view = SqliteView::open(pool.clone(), "raw").await.unwrap();
             let _ = view.max_tracking_id("Bench").await.unwrap();
             for batch in 0..EVENTS / BATCH {
@@ -163,13 +176,18 @@ fn benchmarks(c: &mut Criterion) {
             }
         });
     });
+    group.finish();
+}
 
-    if let Some(url) = std::env::var("EVENTSOURCING_POSTGRES_TEST_URL").ok().filter(|u| !u.is_empty()) {
+/// PostgreSQL: the upstream's tables and the view in one schema.
+fn postgres(c: &mut Criterion, rt: &Runtime, url: &str) {
+    let mut group = group(c, "projection postgres");
+    {
         let schema = format!("es_bench_{}", Uuid::new_v4().simple());
         let (app, last, pool) = rt.block_on(async {
             let app = Application::builder("Bench")
                 .without_process_env()
-                .postgres(url.clone())
+                .postgres(url)
                 .env("POSTGRES_SCHEMA", &schema)
                 .build()
                 .await
@@ -181,8 +199,8 @@ fn benchmarks(c: &mut Criterion) {
             (app, last, pool)
         });
         let mut run = 0_u32;
-        group.bench_function("postgres: project 2000 events", |b| {
-            b.to_async(&rt).iter_custom(|iterations| {
+        group.bench_function("project 2000 events", |b| {
+            b.to_async(rt).iter_custom(|iterations| {
                 let (app, pool, schema) = (app.clone(), pool.clone(), schema.clone());
                 run += 1;
                 let name = format!("run{run}");
@@ -203,8 +221,8 @@ fn benchmarks(c: &mut Criterion) {
                 }
             });
         });
-        group.bench_function("postgres: raw updates, same batches", |b| {
-            b.to_async(&rt).iter(|| async {
+        group.bench_function("raw updates, same batches", |b| {
+            b.to_async(rt).iter(|| async {
                 let view = PostgresView::open(pool.clone(), &schema, "raw").await.unwrap();
                 let _ = view.max_tracking_id("Bench").await.unwrap();
                 for batch in 0..EVENTS / BATCH {
@@ -225,8 +243,6 @@ fn benchmarks(c: &mut Criterion) {
                 }
             });
         });
-    } else {
-        eprintln!("PostgreSQL skipped: set EVENTSOURCING_POSTGRES_TEST_URL to include it");
     }
     group.finish();
 }
