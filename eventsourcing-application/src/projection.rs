@@ -20,6 +20,10 @@ use crate::application::Application;
 /// How many notifications, at most, one transaction of the view applies.
 const BATCH: usize = 100;
 
+/// How long a runner makes no progress before a waiter asks the store whether anything is
+/// left for it to apply.
+const IDLE: Duration = Duration::from_millis(20);
+
 /// A projection: processes an upstream application's events into a [`View`].
 ///
 /// `Event` says which events it handles: [`Record<A>`](eventsourcing_core::persistence::Record)
@@ -170,6 +174,10 @@ impl<V: View> ProjectionRunner<V> {
         }
         let deadline = tokio::time::Instant::now() + timeout;
         let mut progress = self.progress.clone();
+        // Whether to ask the store if anything of the projection's is left to apply: at
+        // first, and whenever the runner has been idle a while (while it makes progress,
+        // the position will get there).
+        let mut idle = true;
         loop {
             let position = {
                 let now = progress.borrow_and_update();
@@ -184,15 +192,19 @@ impl<V: View> ProjectionRunner<V> {
                 }
                 now.position
             };
-            if self.nothing_to_apply(position, notification_id).await? {
+            if idle && self.nothing_to_apply(position, notification_id).await? {
                 return Ok(());
             }
-            match tokio::time::timeout_at(deadline, progress.changed()).await {
-                Err(_) => return Err(ProjectionError::WaitTimeout { notification_id, timeout }),
+            let until = deadline.min(tokio::time::Instant::now() + IDLE);
+            match tokio::time::timeout_at(until, progress.changed()).await {
+                Err(_) if until == deadline => {
+                    return Err(ProjectionError::WaitTimeout { notification_id, timeout });
+                }
+                Err(_) => idle = true,
                 // The runner's task is gone without saying how it ended: it panicked.
                 Ok(Err(_)) if !progress.borrow().finished => return Err(ProjectionError::Stopped),
                 // Progress, or an end the loop reports.
-                Ok(_) => {}
+                Ok(_) => idle = false,
             }
         }
     }
