@@ -377,6 +377,29 @@ async fn an_unknown_topic_stops_the_runner_at_its_notification() {
 }
 
 #[tokio::test]
+async fn an_undecodable_record_stops_the_runner_naming_it_and_nothing_after_it_counts() {
+    let store = sqlite();
+    let app = store.upstream().await;
+    save_dog(&app, "Fido", &[]).await;
+    let damaged = save_dog(&app, "Rex", &[]).await;
+    let last = save_dog(&app, "Max", &["sit"]).await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", store.upstream)).await.unwrap();
+    sqlx::query("UPDATE stored_events SET state = x'7b2262726f6b656e' WHERE rowid = ?")
+        .bind(i64::try_from(damaged).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut runner = ProjectionRunner::start(&app, store.counters(false, Arc::default()), store.view().await);
+    let error = runner.wait(last, WAIT).await.unwrap_err();
+    assert_eq!(error.notification_id(), Some(damaged), "{error}");
+    let ProjectionError::Failed(cause) = &error else { panic!("{error}") };
+    assert!(matches!(&**cause, ProjectionError::Decode { .. }), "{error}");
+    assert!(runner.join().await.is_err());
+    let view = store.view().await;
+    assert!(view.max_tracking_id(app.name()).await.unwrap().is_none_or(|p| p < damaged), "nothing after it");
+}
+
+#[tokio::test]
 async fn a_missing_view_table_stops_the_runner_and_a_restart_after_creating_it_resumes() {
     let store = sqlite();
     let app = store.upstream().await;
