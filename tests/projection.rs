@@ -283,13 +283,12 @@ async fn a_crash_mid_batch_or_after_commit_counts_each_event_once<S: Store>(stor
     let mut runner = ProjectionRunner::start(&app, store.counters(true, crash.clone()), store.view().await);
     let error = runner.join().await.unwrap_err();
     assert!(error.to_string().contains("crashed while counting") || error.notification_id().is_some(), "{error}");
-    drop(runner);
 
     crash.store(false, Ordering::SeqCst);
     let runner = ProjectionRunner::start(&app, store.counters(true, crash.clone()), store.view().await);
     runner.wait(crashing, WAIT).await.unwrap();
-    // Dropped just after its commit: a new runner finds the position committed.
-    drop(runner);
+    // Killed just after its commit: a new runner finds the position committed.
+    runner.abort().await;
     let runner = ProjectionRunner::start(&app, store.counters(true, crash), store.view().await);
     let last = save_dog(&app, "Rex", &[]).await;
     runner.wait(last, WAIT).await.unwrap();

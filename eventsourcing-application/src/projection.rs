@@ -233,6 +233,17 @@ impl<V: View> ProjectionRunner<V> {
         self.join().await
     }
 
+    /// Stops the runner at once, as a crash would: a batch in progress is abandoned (its
+    /// transaction rolls back, unless its commit had already completed) and a new runner
+    /// applies it again. Returns once the runner's task has ended.
+    pub async fn abort(mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            // Cancelled, or ended on its own just before: either way it has ended.
+            let _ = task.await;
+        }
+    }
+
     /// Waits for the runner to end (it ends only on an error, or when stopped), and
     /// returns how it ended.
     ///
