@@ -340,6 +340,51 @@ fn a_body_that_rejects_on_replay_is_a_typed_error() {
     }
 }
 
+/// A body error that is only `Debug`, as a first domain error often is.
+#[derive(Debug, PartialEq)]
+pub enum BankError {
+    Overdrawn { balance: i64 },
+}
+
+#[aggregate]
+#[derive(Debug, Clone)]
+pub struct Purse {
+    balance: i64,
+}
+
+#[aggregate]
+impl Purse {
+    #[event("Opened")]
+    pub fn open() -> Self {
+        Self { balance: 0 }
+    }
+
+    #[event("Spent")]
+    pub fn spend(&mut self, amount: i64) -> Result<(), BankError> {
+        if amount > self.balance {
+            return Err(BankError::Overdrawn { balance: self.balance });
+        }
+        self.balance -= amount;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_body_error_needs_only_debug() {
+    let mut purse = Purse::open();
+    assert_eq!(purse.spend(5), Err(BankError::Overdrawn { balance: 0 }));
+    assert_eq!(purse.version(), 1);
+    // On replay, a rejection is shown through `Debug`.
+    let mut events = purse.collect_events();
+    let mut spent = purse.clone();
+    spent.balance = 10;
+    spent.spend(3).unwrap();
+    events.extend(spent.collect_events());
+    let error = Purse::from_events(events).unwrap_err();
+    let ReplayError::Rejected { source, .. } = &error else { panic!("{error}") };
+    assert_eq!(source.to_string(), "Overdrawn { balance: 0 }");
+}
+
 // ---- Explicit event types ----
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]

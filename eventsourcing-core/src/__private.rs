@@ -63,3 +63,87 @@ pub fn unknown_event<E: ::serde::de::Error>(aggregate: &str, name: &str) -> E {
 pub fn unknown_version<E: ::serde::de::Error>(name: &str, version: u32, current: u32) -> E {
     E::custom(::core::format_args!("{name} version {version} is unknown (current version is {current})"))
 }
+
+/// A command body's error on its way into an [`ApplyError`]: an `Error`, a message or a
+/// boxed error as it is, any other `Debug` value wrapped (chosen by autoref in generated
+/// code: `(&&&Rejected::new(error)).reject()` takes the first of `RejectError`,
+/// `RejectBoxed` and `RejectDebug` that the error's type allows).
+pub struct Rejected<E>(::core::cell::Cell<::core::option::Option<E>>);
+
+impl<E> ::core::fmt::Debug for Rejected<E> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.write_str("Rejected")
+    }
+}
+
+impl<E> Rejected<E> {
+    /// Wraps the error.
+    pub fn new(error: E) -> Self {
+        Rejected(::core::cell::Cell::new(::core::option::Option::Some(error)))
+    }
+
+    fn take(&self) -> E {
+        // Each `Rejected` is made for one call of `reject`, which takes the error once.
+        self.0.take().unwrap_or_else(|| unreachable!("a rejected error is taken once"))
+    }
+}
+
+/// Turns an `Error` into an [`ApplyError`], keeping it as the source.
+pub trait RejectError {
+    /// The error as an [`ApplyError`].
+    fn reject(self) -> ApplyError;
+}
+
+impl<E: ::std::error::Error + Send + Sync + 'static> RejectError for &&&Rejected<E> {
+    fn reject(self) -> ApplyError {
+        ApplyError::rejected(self.take())
+    }
+}
+
+/// Turns a message or an already boxed error into an [`ApplyError`].
+pub trait RejectBoxed {
+    /// The error as an [`ApplyError`].
+    fn reject(self) -> ApplyError;
+}
+
+impl RejectBoxed for &&Rejected<::std::string::String> {
+    fn reject(self) -> ApplyError {
+        ApplyError::rejected(self.take())
+    }
+}
+
+impl RejectBoxed for &&Rejected<&'static str> {
+    fn reject(self) -> ApplyError {
+        ApplyError::rejected(self.take())
+    }
+}
+
+impl RejectBoxed for &&Rejected<BoxError> {
+    fn reject(self) -> ApplyError {
+        ApplyError::rejected(self.take())
+    }
+}
+
+/// Turns any other `Debug` value into an [`ApplyError`], shown through `Debug`.
+pub trait RejectDebug {
+    /// The error as an [`ApplyError`].
+    fn reject(self) -> ApplyError;
+}
+
+impl<E: ::core::fmt::Debug + Send + Sync + 'static> RejectDebug for &Rejected<E> {
+    fn reject(self) -> ApplyError {
+        ApplyError::rejected(DebugError(self.take()))
+    }
+}
+
+/// A command body's error that is `Debug` but not an `Error`.
+#[derive(Debug)]
+struct DebugError<E>(E);
+
+impl<E: ::core::fmt::Debug> ::core::fmt::Display for DebugError<E> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::write!(f, "{:?}", self.0)
+    }
+}
+
+impl<E: ::core::fmt::Debug> ::std::error::Error for DebugError<E> {}

@@ -146,17 +146,23 @@ fn public_method(
             }}
         }
     };
-    let check = command.fallible.then(|| error_type(&command.original.sig.output)).flatten().map(|error| {
-        let span = syn::spanned::Spanned::span(error);
-        quote_spanned! {span=>
-            // The error a body returns is boxed when it rejects an event on replay.
-            let _ = |__es_error: #error| -> ::std::boxed::Box<
-                dyn ::std::error::Error + ::core::marker::Send + ::core::marker::Sync + 'static,
-            > { ::core::convert::Into::into(__es_error) };
-        }
-    });
+    let check = error_check(&private, command);
     method.block = syn::parse_quote!({ #check #block });
     method
+}
+
+/// For a fallible body, a check spanned at its error type that the error can be kept when
+/// it rejects an event on replay: an error, a message, or at least `Debug`.
+fn error_check(private: &TokenStream, command: &Command) -> Option<TokenStream> {
+    let error = command.fallible.then(|| error_type(&command.original.sig.output)).flatten()?;
+    let span = syn::spanned::Spanned::span(error);
+    Some(quote_spanned! {span=>
+        let _ = |__es_error: #error| {
+            #[allow(unused_imports)]
+            use #private::{RejectBoxed as _, RejectDebug as _, RejectError as _};
+            (&&&#private::Rejected::new(__es_error)).reject()
+        };
+    })
 }
 
 /// The `E` of a `Result<_, E>` return type, when written out.

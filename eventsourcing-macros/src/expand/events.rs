@@ -273,10 +273,16 @@ fn replay_arm(krate: &TokenStream, event: &Ident, command: &Command) -> TokenStr
     let result = match (command.kind, command.fallible) {
         (Kind::Created, false) => quote!(::core::result::Result::Ok(#call)),
         (Kind::Mutating, false) => quote!({ #call; ::core::result::Result::Ok(()) }),
-        // Spanned at the return type: its error type must convert into a boxed error.
+        // Spanned at the return type: its error type must be an error, or at least `Debug`.
+        // The two traits pick by autoref: an `Error` keeps its source chain, anything else
+        // is wrapped and shown through `Debug`.
         (_, true) => {
             let span = syn::spanned::Spanned::span(&command.original.sig.output);
-            quote_spanned!(span=> #call.map_err(#private::ApplyError::rejected))
+            quote_spanned!(span=> #call.map_err(|__es_error| {
+                #[allow(unused_imports)]
+                use #private::{RejectBoxed as _, RejectDebug as _, RejectError as _};
+                (&&&#private::Rejected::new(__es_error)).reject()
+            }))
         }
     };
     quote!(#pattern => #result,)

@@ -19,6 +19,7 @@ impl Dog {
     }
 }
 
+/// Neither an error nor `Debug`.
 pub struct NotAnError;
 
 fn main() {}
