@@ -35,6 +35,40 @@ impl TrackingSql {
     }
 }
 
+/// `View::commit` and `View::max_tracking_id`, the same SQL on both databases: the
+/// tracking row advances only forwards, and a position not beyond the recorded one is the
+/// tracking conflict it stands for.
+macro_rules! tracking_methods {
+    () => {
+        async fn commit(&self, mut transaction: Self::Transaction, tracking: Tracking) -> Result<()> {
+            let advanced = sqlx::query(AssertSqlSafe(self.sql.insert.as_str()))
+                .bind(&tracking.application_name)
+                .bind(version_to_db(tracking.notification_id)?)
+                .fetch_optional(&mut *transaction)
+                .await
+                .map_err(map)?;
+            if advanced.is_none() {
+                let recorded: Option<i64> = sqlx::query_scalar(AssertSqlSafe(self.sql.select.as_str()))
+                    .bind(&tracking.application_name)
+                    .fetch_optional(&mut *transaction)
+                    .await
+                    .map_err(map)?;
+                return Err(tracking_conflict(&tracking, recorded));
+            }
+            transaction.commit().await.map_err(map)
+        }
+
+        async fn max_tracking_id(&self, application_name: &str) -> Result<Option<u64>> {
+            let recorded: Option<i64> = sqlx::query_scalar(AssertSqlSafe(self.sql.select.as_str()))
+                .bind(application_name)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map)?;
+            recorded.map(version_from_db).transpose()
+        }
+    };
+}
+
 /// A view in a SQLite database: the projection gets the open transaction (taken with
 /// `BEGIN IMMEDIATE`, so that it holds the write lock from the start) and writes to its own
 /// tables; the tracking position goes to `<name>_tracking`.
@@ -74,32 +108,7 @@ impl View for SqliteView {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map)
     }
 
-    async fn commit(&self, mut transaction: Self::Transaction, tracking: Tracking) -> Result<()> {
-        let advanced = sqlx::query(AssertSqlSafe(self.sql.insert.as_str()))
-            .bind(&tracking.application_name)
-            .bind(version_to_db(tracking.notification_id)?)
-            .fetch_optional(&mut *transaction)
-            .await
-            .map_err(map)?;
-        if advanced.is_none() {
-            let recorded: Option<i64> = sqlx::query_scalar(AssertSqlSafe(self.sql.select.as_str()))
-                .bind(&tracking.application_name)
-                .fetch_optional(&mut *transaction)
-                .await
-                .map_err(map)?;
-            return Err(tracking_conflict(&tracking, recorded));
-        }
-        transaction.commit().await.map_err(map)
-    }
-
-    async fn max_tracking_id(&self, application_name: &str) -> Result<Option<u64>> {
-        let recorded: Option<i64> = sqlx::query_scalar(AssertSqlSafe(self.sql.select.as_str()))
-            .bind(application_name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map)?;
-        recorded.map(version_from_db).transpose()
-    }
+    tracking_methods!();
 }
 
 /// A view in a PostgreSQL database: the projection gets the open transaction and writes to
@@ -148,30 +157,5 @@ impl View for PostgresView {
         self.pool.begin().await.map_err(map)
     }
 
-    async fn commit(&self, mut transaction: Self::Transaction, tracking: Tracking) -> Result<()> {
-        let advanced = sqlx::query(AssertSqlSafe(self.sql.insert.as_str()))
-            .bind(&tracking.application_name)
-            .bind(version_to_db(tracking.notification_id)?)
-            .fetch_optional(&mut *transaction)
-            .await
-            .map_err(map)?;
-        if advanced.is_none() {
-            let recorded: Option<i64> = sqlx::query_scalar(AssertSqlSafe(self.sql.select.as_str()))
-                .bind(&tracking.application_name)
-                .fetch_optional(&mut *transaction)
-                .await
-                .map_err(map)?;
-            return Err(tracking_conflict(&tracking, recorded));
-        }
-        transaction.commit().await.map_err(map)
-    }
-
-    async fn max_tracking_id(&self, application_name: &str) -> Result<Option<u64>> {
-        let recorded: Option<i64> = sqlx::query_scalar(AssertSqlSafe(self.sql.select.as_str()))
-            .bind(application_name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map)?;
-        recorded.map(version_from_db).transpose()
-    }
+    tracking_methods!();
 }
