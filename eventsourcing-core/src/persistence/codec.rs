@@ -215,7 +215,8 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Tracked<'_, S> {
     }
 }
 
-fn field_prefix(field: Option<&str>) -> String {
+/// `"<field>: "` before a message, when the field is known.
+pub(crate) fn field_prefix(field: Option<&str>) -> String {
     field.map(|field| format!("{field}: ")).unwrap_or_default()
 }
 

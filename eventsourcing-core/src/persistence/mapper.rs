@@ -11,7 +11,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::cipher::{Cipher, DecryptError};
-use super::codec::{Codec, CodecError, MAX_RECORD_SIZE};
+use super::codec::{Codec, CodecError, MAX_RECORD_SIZE, field_prefix};
 use super::envelope::{EnvelopeRef, EnvelopeSeed, PayloadCheck, SnapshotRef};
 use super::error::BoxError;
 use super::stored::{OriginatorId, StoredEvent};
@@ -278,10 +278,6 @@ pub enum MapperError {
         /// The largest record.
         limit: usize,
     },
-}
-
-fn field_prefix(field: Option<&str>) -> String {
-    field.map(|field| format!("{field}: ")).unwrap_or_default()
 }
 
 /// A hint for the one way plain data fails to read back from JSON.
@@ -629,12 +625,7 @@ impl Mapper {
             ),
             Topic::Discarded => None,
         };
-        let originator_id = Id::from_originator_id(&stored.originator_id).ok_or_else(|| MapperError::Undecodable {
-            record: record(),
-            field: None,
-            message: format!("the id is not a valid {}", std::any::type_name::<Id>()),
-            source: None,
-        })?;
+        let originator_id = originator_id::<Id>(stored)?;
         let (flags, plain) = self.open(stored, cursor)?;
         let codec = if flags & BINCODE == 0 { Codec::Json } else { Codec::Bincode };
         let seed = || EnvelopeSeed::<E> {
@@ -701,13 +692,7 @@ impl Mapper {
         if stored.topic != topic::snapshot(A::NAME) {
             return Err(MapperError::UnknownTopic { record: record(), aggregate: A::NAME });
         }
-        let originator_id =
-            A::Id::from_originator_id(&stored.originator_id).ok_or_else(|| MapperError::Undecodable {
-                record: record(),
-                field: None,
-                message: format!("the id is not a valid {}", std::any::type_name::<A::Id>()),
-                source: None,
-            })?;
+        let originator_id = originator_id::<A::Id>(stored)?;
         let (flags, plain) = self.open(stored, &mut ChainCursor::from_start())?;
         let codec = if flags & BINCODE == 0 { Codec::Json } else { Codec::Bincode };
         codec.decode_snapshot::<A>(&originator_id, stored.originator_version, &plain).map_err(|e| match e {
@@ -798,6 +783,16 @@ fn parse_frame(state: &[u8]) -> Option<Frame<'_>> {
         }
         _ => None,
     }
+}
+
+/// The record's originator id as the aggregate's id type.
+fn originator_id<Id: AggregateId>(stored: &StoredEvent) -> Result<Id, MapperError> {
+    Id::from_originator_id(&stored.originator_id).ok_or_else(|| MapperError::Undecodable {
+        record: RecordId::of(stored),
+        field: None,
+        message: format!("the id is not a valid {}", std::any::type_name::<Id>()),
+        source: None,
+    })
 }
 
 /// The record's identity as authenticated by the cipher and covered by the chain hash.
