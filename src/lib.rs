@@ -18,6 +18,16 @@ pub mod projection {
     pub use eventsourcing_application::{Projection, ProjectionError, ProjectionRunner};
 }
 
+/// Systems: process applications whose policies react to other applications' events,
+/// wired into pipes and run inline (for tests) or as tasks that follow their leaders live,
+/// in this process or across processes.
+pub mod system {
+    pub use eventsourcing_application::{
+        Mode, Pipe, Policy, ProcessApplication, Processing, ProcessingError, Runner, RunnerBuilder, System,
+        SystemApplication, SystemBuilder, SystemError, process_notification,
+    };
+}
+
 /// The serde crate the generated code uses, for `#[serde(crate = "eventsourcing::serde")]`.
 pub use eventsourcing_core::__private::serde;
 

@@ -1,11 +1,12 @@
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock, Weak};
 
 use eventsourcing_core::domain::{Aggregate, AggregateId};
 use eventsourcing_core::persistence::{
     AggregateRecorder, AnyAggregateRecorder, AnyRecorder, ApplicationRecorder, Cipher, Codec, Compression, EventStore,
     EventStoreError, HashChain, LogEvent, Mapper, NewEvents, Notification, OriginatorId, ProcessRecorder, Subscription,
+    Tracking,
 };
 use futures_util::future::BoxFuture;
 use serde::Serialize;
@@ -65,6 +66,15 @@ struct Inner {
     types: Arc<AggregateTypes>,
     intervals: HashMap<&'static str, (u64, TakeSnapshot)>,
     section_size: usize,
+    /// Told of every save, when the application runs in a system whose followers
+    /// process inline.
+    saved: RwLock<Option<Weak<dyn Saved>>>,
+}
+
+/// What a system runner that processes inline does after an application's save.
+pub(crate) trait Saved: Send + Sync {
+    /// `application` recorded new events: let its followers process them.
+    fn saved<'a>(&'a self, application: &'a str) -> BoxFuture<'a, ()>;
 }
 
 impl fmt::Debug for Application {
@@ -140,17 +150,51 @@ impl Application {
     /// A version conflict ([`ApplicationError::is_conflict`]) when another writer recorded
     /// one of these versions first; nothing was written. Or an encoding or store error.
     pub async fn save(&self, mut changes: impl Changes) -> Result<Vec<u64>, ApplicationError> {
-        let mut prepared = Vec::new();
-        changes.prepare(&self.inner.store, &mut prepared)?;
-        let mut new = Vec::with_capacity(prepared.len());
-        for (rust_type, events) in prepared {
-            self.inner.types.check_named(events.aggregate(), rust_type)?;
-            new.push(events);
-        }
+        let mut new = Vec::new();
+        self.prepare(&changes, &mut new)?;
         let ids = self.inner.store.put(&mut new, None).await?;
         changes.commit(&mut new.iter());
         self.take_due_snapshots(&new).await;
+        self.tell_saved(&ids).await;
         Ok(ids)
+    }
+
+    /// Encodes the pending events of `changes` after `out`, checking their types' names.
+    pub(crate) fn prepare(&self, changes: &impl Changes, out: &mut Vec<NewEvents>) -> Result<(), ApplicationError> {
+        let mut prepared = Vec::new();
+        changes.prepare(&self.inner.store, &mut prepared)?;
+        out.reserve(prepared.len());
+        for (rust_type, events) in prepared {
+            self.inner.types.check_named(events.aggregate(), rust_type)?;
+            out.push(events);
+        }
+        Ok(())
+    }
+
+    /// Records encoded events with a tracking position, atomically, then takes the
+    /// snapshots due: what a process application's processing of one notification writes.
+    pub(crate) async fn record(&self, new: &mut [NewEvents], tracking: Tracking) -> Result<Vec<u64>, ApplicationError> {
+        let ids = self.inner.store.put(new, Some(tracking)).await?;
+        self.take_due_snapshots(new).await;
+        Ok(ids)
+    }
+
+    /// Tells the system runner this application is in, if it processes inline, that new
+    /// events were recorded.
+    async fn tell_saved(&self, ids: &[u64]) {
+        if ids.is_empty() {
+            return;
+        }
+        let saved = self.inner.saved.read().unwrap_or_else(PoisonError::into_inner).as_ref().and_then(Weak::upgrade);
+        if let Some(saved) = saved {
+            saved.saved(&self.inner.name).await;
+        }
+    }
+
+    /// Has every save tell `saved` (the inline runner the application now runs in), or
+    /// none.
+    pub(crate) fn tell_saves_to(&self, saved: Option<Weak<dyn Saved>>) {
+        *self.inner.saved.write().unwrap_or_else(PoisonError::into_inner) = saved;
     }
 
     /// Python's automatic snapshotting: a snapshot at each saved version that is a
@@ -182,6 +226,7 @@ impl Application {
         if let Some(cache) = &self.inner.cache {
             cache.remove::<A>(&aggregate.id().to_originator_id());
         }
+        self.tell_saved(&ids).await;
         Ok(ids)
     }
 
@@ -459,6 +504,7 @@ impl ApplicationBuilder {
                 types: Arc::default(),
                 intervals: self.intervals,
                 section_size: self.section_size,
+                saved: RwLock::new(None),
             }),
         })
     }

@@ -1,4 +1,5 @@
 use std::cell::Cell;
+use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -24,11 +25,15 @@ thread_local! {
     static CAUSE: Cell<Option<EventMetadata>> = const { Cell::new(None) };
 }
 
+tokio::task_local! {
+    static TASK_CAUSE: EventMetadata;
+}
+
 impl EventMetadata {
     /// Metadata for a new event: caused by the event being handled (see [`caused_by`]), if
     /// any.
     pub fn new() -> Self {
-        if let Some(cause) = CAUSE.get() {
+        if let Some(cause) = CAUSE.get().or_else(|| TASK_CAUSE.try_with(|cause| *cause).ok()) {
             return Self::caused_by(&cause);
         }
         let event_id = Uuid::new_v4();
@@ -52,7 +57,8 @@ impl Default for EventMetadata {
 }
 
 /// Runs `f` as the handling of `cause`: events that commands trigger inside it (on this
-/// thread) are caused by `cause` and share its correlation id.
+/// thread) are caused by `cause` and share its correlation id. For an `async` handler,
+/// whose work may move between threads, see [`caused_by_async`].
 ///
 /// ```
 /// use eventsourcing_core::domain::{EventMetadata, caused_by};
@@ -72,4 +78,25 @@ pub fn caused_by<R>(cause: &EventMetadata, f: impl FnOnce() -> R) -> R {
     }
     let _restore = Restore(CAUSE.replace(Some(*cause)));
     f()
+}
+
+/// Runs the future `handling` as the handling of `cause`: events that commands trigger
+/// while it runs, on whichever thread polls it, are caused by `cause` and share its
+/// correlation id. Process applications' policies run inside it.
+///
+/// ```
+/// use eventsourcing_core::domain::{EventMetadata, caused_by_async};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let cause = EventMetadata::new();
+/// let effect = caused_by_async(cause, async {
+///     tokio::task::yield_now().await;
+///     EventMetadata::new()
+/// })
+/// .await;
+/// assert_eq!(effect.causation_id, Some(cause.event_id));
+/// # });
+/// ```
+pub async fn caused_by_async<F: Future>(cause: EventMetadata, handling: F) -> F::Output {
+    TASK_CAUSE.scope(cause, handling).await
 }

@@ -22,5 +22,5 @@ pub mod event_internals {
 }
 pub use hash::{EventHash, ParseEventHashError};
 pub use id::AggregateId;
-pub use metadata::{EventMetadata, caused_by};
+pub use metadata::{EventMetadata, caused_by, caused_by_async};
 pub use snapshot::Snapshot;

@@ -5,7 +5,7 @@
 use super::mapper::{ChainCursor, Mapper, MapperError, Record, RecordId};
 use super::stored::{Notification, StoredEvent};
 use super::topic::{self, Topic};
-use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent};
+use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent, EventMetadata};
 
 /// A type that the notifications of an application's log decode into, chosen by topic.
 ///
@@ -31,6 +31,10 @@ pub trait LogEvent: Sized {
     /// A [`MapperError`] naming the record: one of this type's topics that cannot be read,
     /// or a topic it neither knows nor skips.
     fn decode(mapper: &Mapper, notification: &Notification) -> Result<Option<Self>, MapperError>;
+
+    /// The decoded event's ids: what the events a handler records in response name as
+    /// their cause.
+    fn metadata(&self) -> &EventMetadata;
 }
 
 impl<A: Aggregate> LogEvent for Record<A> {
@@ -45,6 +49,13 @@ impl<A: Aggregate> LogEvent for Record<A> {
             return Ok(None);
         }
         mapper.decode_event::<A>(&notification.event, &mut ChainCursor::after(None)).map(Some)
+    }
+
+    fn metadata(&self) -> &EventMetadata {
+        match self {
+            Record::Event(event) => &event.metadata,
+            Record::Discarded { metadata, .. } => metadata,
+        }
     }
 }
 
@@ -75,6 +86,8 @@ pub trait LogVariant: Sized {
     /// # Errors
     /// A [`MapperError`] if it is, and cannot be read.
     fn decode(mapper: &Mapper, stored: &StoredEvent) -> Result<Matched<Self>, MapperError>;
+    /// The event's ids.
+    fn metadata(&self) -> &EventMetadata;
 }
 
 impl<E: AggregateEvent, Id: AggregateId> LogVariant for DomainEvent<E, Id> {
@@ -89,6 +102,10 @@ impl<E: AggregateEvent, Id: AggregateId> LogVariant for DomainEvent<E, Id> {
         }
         let decoded = mapper.decode_topic::<E, Id>(stored, topic, &mut ChainCursor::after(None))?;
         Ok(decoded.map_or(Matched::Skipped, Matched::Event))
+    }
+
+    fn metadata(&self) -> &EventMetadata {
+        &self.metadata
     }
 }
 

@@ -64,6 +64,9 @@ pub(crate) fn derive_log_event(input: TokenStream) -> TokenStream {
             }
         }
     });
+    let metadata = variants
+        .iter()
+        .map(|(variant, ty)| quote!(Self::#variant(__es_event) => <#ty as #private::LogVariant>::metadata(__es_event)));
     quote! {
         #[automatically_derived]
         impl #krate::persistence::LogEvent for #ident {
@@ -79,6 +82,12 @@ pub(crate) fn derive_log_event(input: TokenStream) -> TokenStream {
             ) -> ::core::result::Result<::core::option::Option<Self>, #krate::persistence::MapperError> {
                 #(#arms)*
                 #private::unmatched(&__es_notification.event, #name, &[#(#skip),*])
+            }
+
+            fn metadata(&self) -> &#krate::domain::EventMetadata {
+                match self {
+                    #(#metadata,)*
+                }
             }
         }
     }
