@@ -379,7 +379,7 @@ impl Runner {
     /// # Errors
     /// [`SystemError::Processing`] with the error that stopped a follower.
     pub async fn watch_for_errors(&self, timeout: Duration) -> Result<(), SystemError> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = deadline(timeout);
         loop {
             let changed = self.shared.changed.notified();
             if let Some(error) = self.error() {
@@ -401,7 +401,7 @@ impl Runner {
     /// have caught up); [`SystemError::WaitTimeout`] naming a follower that had not caught
     /// up.
     pub async fn wait(&self, timeout: Duration) -> Result<(), SystemError> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = deadline(timeout);
         let mut delay = Duration::from_millis(1);
         loop {
             let changed = self.shared.changed.notified();
@@ -440,6 +440,12 @@ impl Runner {
         }
         self.error().map_or(Ok(()), Err)
     }
+}
+
+/// `timeout` from now, or a century if that is further than the clock goes.
+fn deadline(timeout: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 impl Drop for Runner {
