@@ -14,8 +14,11 @@ pub mod application {
 
 /// Projections: views built from an application's events, each applied exactly once. The
 /// views are [`persistence::MemoryView`], `sqlite::SqliteView` and `postgres::PostgresView`.
+///
+/// An event-sourced projection, whose view is aggregates recorded by a
+/// [`system::Policy`], runs with [`EventSourcedProjectionRunner`](projection::EventSourcedProjectionRunner).
 pub mod projection {
-    pub use eventsourcing_application::{Projection, ProjectionError, ProjectionRunner};
+    pub use eventsourcing_application::{EventSourcedProjectionRunner, Projection, ProjectionError, ProjectionRunner};
 }
 
 /// Systems: process applications whose policies react to other applications' events,
@@ -25,6 +28,13 @@ pub mod system {
     pub use eventsourcing_application::{
         Mode, Pipe, Policy, ProcessApplication, Processing, ProcessingError, Runner, RunnerBuilder, System,
         SystemApplication, SystemBuilder, SystemError, process_notification,
+    };
+}
+
+/// Given / when / then tests of aggregates' commands and of policies.
+pub mod testing {
+    pub use eventsourcing_application::testing::{
+        CommandResult, Creation, Given, PolicyTest, Recorded, TestError, Then, given,
     };
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use eventsourcing::domain::EventMetadata;
 use eventsourcing::persistence::{BoxError, NotificationQuery};
 use eventsourcing::prelude::*;
+use eventsourcing::projection::EventSourcedProjectionRunner;
 use eventsourcing::system::{
     Mode, Policy, Processing, ProcessingError, Runner, RunnerBuilder, System, SystemApplication, SystemError,
     process_notification,
@@ -399,6 +400,17 @@ impl Store {
         builder
     }
 
+    /// One application on this store, outside a system.
+    async fn application(&self, name: &str) -> Application {
+        let mut builder = Application::builder(name).without_process_env();
+        match self {
+            Store::Memory => {}
+            Store::Sqlite(dir) => builder = builder.sqlite(dir.join(format!("{name}.sqlite")).display().to_string()),
+            Store::Postgres(url, schema) => builder = builder.postgres(url.clone()).env("POSTGRES_SCHEMA", schema),
+        }
+        builder.build().await.unwrap()
+    }
+
     /// A second runner, after `before` stopped: on memory it runs the same applications
     /// (their stores live in them); on the other stores it opens them again.
     fn restart(&self, system: &System, mode: Mode, before: &[Application]) -> RunnerBuilder {
@@ -644,6 +656,45 @@ async fn ignored_events_are_tracked_and_reprocessing_conflicts(store: Store, mod
     runner.stop().await.unwrap();
 }
 
+/// An event-sourced projection outside a system: counts, waits, resumes after a restart,
+/// and stops at a failing event, which a cured restart processes.
+async fn an_event_sourced_projection_counts_and_resumes(store: Store, mode: Mode) {
+    // The projection runner has one way of running; the mode only doubles the coverage of
+    // the runner's restarts.
+    let _ = mode;
+    let school = DogSchool { app: store.application("DogSchool").await };
+    let projection = store.application("Counters").await;
+    school.register_dog("Fido").await;
+    school.add_trick("Fido", "sit").await;
+    let runner =
+        EventSourcedProjectionRunner::start(&school.app, projection.clone(), Counters { app: projection.clone() });
+    let trick = school.add_trick("Fido", "sit").await;
+    runner.wait(trick, WAIT).await.unwrap();
+    assert_eq!(runner.policy().count("sit").await, 2);
+    // A note is of a topic the policy does not read: waiting for it returns at once.
+    let note = school.write_note("hello").await;
+    runner.wait(note, WAIT).await.unwrap();
+    assert_eq!(position(runner.application(), "DogSchool").await, Some(trick));
+    runner.stop().await.unwrap();
+
+    let poison = format!("poison {}", Uuid::new_v4());
+    let poisoned = school.register_dog(&poison).await;
+    let after = school.add_trick("Fido", "sit").await;
+    let projection = if matches!(store, Store::Memory) { projection } else { store.application("Counters").await };
+    let runner =
+        EventSourcedProjectionRunner::start(&school.app, projection.clone(), Counters { app: projection.clone() });
+    let error = runner.wait(after, WAIT).await.unwrap_err();
+    assert_eq!(error.processing().and_then(ProcessingError::notification_id), Some(poisoned), "{error}");
+    assert_eq!(runner.policy().count("sit").await, 2, "nothing after the failure");
+    assert!(runner.stop().await.is_err());
+
+    cure(&poison);
+    let runner = EventSourcedProjectionRunner::start(&school.app, projection.clone(), Counters { app: projection });
+    runner.wait(after, WAIT).await.unwrap();
+    assert_eq!(runner.policy().count("sit").await, 3);
+    runner.stop().await.unwrap();
+}
+
 // ---------------------------------------------------------------- definition
 
 struct Impostor(Application);
@@ -776,4 +827,5 @@ on_every_store!(
     receives_only_its_topics,
     a_policy_error_stops_the_follower_at_its_notification,
     ignored_events_are_tracked_and_reprocessing_conflicts,
+    an_event_sourced_projection_counts_and_resumes,
 );

@@ -20,6 +20,7 @@ mod repository;
 mod runner;
 mod store;
 mod system;
+pub mod testing;
 
 pub use application::{Application, ApplicationBuilder, DEFAULT_SECTION_SIZE};
 pub use changes::Changes;
@@ -29,5 +30,5 @@ pub use notification_log::{NotificationLog, Section};
 pub use process::{Policy, Processing, ProcessingError, process_notification};
 pub use projection::{Projection, ProjectionError, ProjectionRunner};
 pub use repository::Repository;
-pub use runner::{Mode, Runner, RunnerBuilder};
+pub use runner::{EventSourcedProjectionRunner, Mode, Runner, RunnerBuilder};
 pub use system::{Pipe, ProcessApplication, System, SystemApplication, SystemBuilder, SystemError};

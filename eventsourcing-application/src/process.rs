@@ -68,6 +68,11 @@ use crate::repository::Repository;
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no policy, so it cannot follow another application",
+    label = "follows the application before it in the pipe",
+    note = "implement `Policy` for `{Self}`: what it does with each event of the applications it follows"
+)]
 pub trait Policy: Send + Sync + 'static {
     /// The upstream events the policy handles, decoded by topic.
     type Event: LogEvent + Send;

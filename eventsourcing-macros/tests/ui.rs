@@ -6,5 +6,6 @@ fn macros_reject_misuse_with_clear_errors() {
     cases.compile_fail("tests/ui/event/*.rs");
     cases.compile_fail("tests/ui/aggregate/*.rs");
     cases.compile_fail("tests/ui/log_event/*.rs");
+    cases.compile_fail("tests/ui/system/*.rs");
     cases.pass("tests/ui/pass/*.rs");
 }
