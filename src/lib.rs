@@ -89,4 +89,6 @@ mod guide {
     struct Applications;
     #[doc = include_str!("../docs/src/projections.md")]
     struct Projections;
+    #[doc = include_str!("../docs/src/systems.md")]
+    struct Systems;
 }

@@ -197,15 +197,15 @@ impl RunnerBuilder {
             nodes.push(wrapped.any);
             follows.push(wrapped.follow);
         }
+        let shared = Arc::new(Shared { failed: Mutex::new(None), changed: Notify::new() });
         let mut followers = Vec::new();
         for &index in &chosen {
             // Every node with a leader was added as a follower, with its policy.
             let Some(follow) = follows[index].clone() else { continue };
             let leaders = definition.edges.iter().filter(|&&(_, f)| f == index);
             let leaders = leaders.map(|&(l, _)| applications[l].clone()).collect();
-            followers.push(Arc::new(Running { follow, leaders }));
+            followers.push(Arc::new(Running { follow, leaders, shared: shared.clone() }));
         }
-        let shared = Arc::new(Shared { failed: Mutex::new(None), changed: Notify::new() });
         let (stop, stopped) = watch::channel(false);
         let mut runner = Runner {
             system: self.system.clone(),
@@ -481,6 +481,8 @@ impl Shared {
 struct Running {
     follow: Arc<dyn Follow>,
     leaders: Vec<Application>,
+    /// Told of each notification processed, for waiters.
+    shared: Arc<Shared>,
 }
 
 impl Running {
@@ -592,6 +594,7 @@ impl Running {
             let leader = &self.leaders[index];
             let notification = notification.map_err(|e| self.read_error(leader, e))?;
             self.follow.process(leader, &notification).await?;
+            self.shared.changed.notify_waiters();
         }
     }
 }
@@ -778,8 +781,8 @@ impl<P: Policy> EventSourcedProjectionRunner<P> {
     pub fn start(upstream: &Application, application: Application, policy: P) -> Self {
         let policy = Arc::new(policy);
         let follow = Arc::new(Standalone { application, policy: policy.clone() });
-        let running = Arc::new(Running { follow, leaders: vec![upstream.clone()] });
         let shared = Arc::new(Shared { failed: Mutex::new(None), changed: Notify::new() });
+        let running = Arc::new(Running { follow, leaders: vec![upstream.clone()], shared: shared.clone() });
         let (stop, stopped) = watch::channel(false);
         let task = {
             let (running, shared) = (running.clone(), shared.clone());
