@@ -112,7 +112,7 @@ async fn a_subscriber_is_woken_without_polling_after_its_listen_connection_is_te
     app.save(&mut Dog::register("Fido")).await.unwrap();
     let notification = tokio::time::timeout(Duration::from_secs(2), live.next())
         .await
-        .expect("woken well before the 5 s poll")
+        .expect("woken once the new LISTEN connection listens (subscriptions do not poll)")
         .unwrap()
         .expect("the subscription goes on");
     assert_eq!(notification.event.topic, "Dog.Registered");

@@ -84,8 +84,12 @@ pub struct PostgresOptions {
     /// connection can die between the ping and its use anyway. Not used by
     /// [`PostgresStore::with_pool`], whose pool has its own setting.
     pub pre_ping: bool,
-    /// How often a subscription looks for new events even without a notification.
-    pub poll_interval: Duration,
+    /// How often a subscription looks for new events without being woken, if at all (by
+    /// default never). LISTEN/NOTIFY wakes subscriptions on every commit, in any process,
+    /// and after the LISTEN connection has been lost and made again. Set it for a server
+    /// whose notifications do not arrive: behind a connection pooler in transaction mode,
+    /// which does not keep a LISTEN.
+    pub poll_interval: Option<Duration>,
 }
 
 impl PostgresOptions {
@@ -104,7 +108,7 @@ impl PostgresOptions {
             max_age: Duration::from_secs(3600),
             // Lost connections are handled without it; see the field's documentation.
             pre_ping: false,
-            poll_interval: Duration::from_secs(5),
+            poll_interval: None,
         }
     }
 
@@ -182,7 +186,9 @@ impl PostgresOptions {
         check_duration("the PostgreSQL lock timeout", self.lock_timeout, false)?;
         check_duration("the PostgreSQL connect timeout", self.connect_timeout, true)?;
         check_duration("the PostgreSQL connection age", self.max_age, true)?;
-        check_duration("the PostgreSQL poll interval", self.poll_interval, true)?;
+        if let Some(interval) = self.poll_interval {
+            check_duration("the PostgreSQL poll interval", interval, true)?;
+        }
         let connections = u64::from(self.pool_size) + u64::from(self.max_overflow);
         check_count(
             "the PostgreSQL pool size plus overflow",
@@ -330,7 +336,7 @@ struct Shared {
     pool: PgPool,
     sql: Sql,
     ids: IdType,
-    poll: Duration,
+    poll: Option<Duration>,
     /// Woken by the store's one LISTEN connection, started by the first subscription.
     listener: tokio::sync::Mutex<Option<watch::Receiver<u64>>>,
     /// When a connection was last lost, so that the pool checks the idle ones.
@@ -485,8 +491,8 @@ impl PostgresStore {
     /// The wake-up signal of the store's LISTEN connection, which is started by the first
     /// subscription on a connection of its own (outside the pool, so that subscriptions
     /// never starve writers) and ends when the store and all subscriptions are gone. If
-    /// that connection is lost, it is made again, and subscriptions are woken to look for
-    /// what they may have missed; they also poll meanwhile.
+    /// that connection is lost, it is made again, and once it listens, subscriptions are
+    /// woken to look for what they may have missed.
     async fn listener(&self) -> Result<watch::Receiver<u64>> {
         let mut slot = self.shared.listener.lock().await;
         if let Some(woken) = &*slot {
@@ -919,7 +925,7 @@ impl ApplicationRecorder for PostgresApplicationRecorder {
 
     async fn subscribe(&self, gt: Option<u64>, topics: Vec<String>) -> Result<Subscription> {
         let woken = self.store.listener().await?;
-        Ok(follow(self.clone(), gt, topics, woken, Some(self.store.shared.poll)))
+        Ok(follow(self.clone(), gt, topics, woken, self.store.shared.poll))
     }
 }
 

@@ -118,9 +118,11 @@ pub(crate) async fn probe(options: &PgConnectOptions, timeout: Duration) -> Resu
 
 /// Runs the store's LISTEN connection until every receiver of `wake` is gone, bumping
 /// `wake` on each notification, and also whenever the connection has been lost and made
-/// again: notifications sent meanwhile are lost, so subscriptions must look for themselves.
+/// again: notifications sent meanwhile are lost, so subscriptions must look for themselves,
+/// once the new connection listens (so that nothing committed after they look goes
+/// unheard).
 pub(crate) async fn listen(pool: PgPool, channel: String, mut listener: PgListener, wake: watch::Sender<u64>) {
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Duration::ZERO;
     loop {
         tokio::select! {
             () = wake.closed() => return,
@@ -129,19 +131,15 @@ pub(crate) async fn listen(pool: PgPool, channel: String, mut listener: PgListen
                     wake.send_modify(|count| *count = count.wrapping_add(1));
                     continue;
                 }
-                // Lost, and (sqlx reconnects eagerly) listening again on a new connection.
-                Ok(None) => {
-                    tracing::warn!("PostgreSQL LISTEN connection was lost; listening again");
-                    wake.send_modify(|count| *count = count.wrapping_add(1));
-                    continue;
-                }
+                // Lost. sqlx would listen again on its next call, but without saying when
+                // it does: start afresh below, and wake subscriptions once listening.
+                Ok(None) => tracing::warn!("PostgreSQL LISTEN connection was lost; listening again"),
                 // The server ended the backend (`57P01` comes before the connection
                 // closes), or reconnecting failed: start afresh below.
                 Err(error) => tracing::warn!(%error, "PostgreSQL LISTEN connection failed"),
             },
         }
-        // A new listener, as sqlx keeps a connection that reported an error. Subscriptions
-        // poll meanwhile.
+        // A new listener, as sqlx keeps a connection that reported an error.
         drop(listener);
         listener = loop {
             tokio::select! {
@@ -151,12 +149,12 @@ pub(crate) async fn listen(pool: PgPool, channel: String, mut listener: PgListen
             match listening(&pool, &channel).await {
                 Ok(listener) => break listener,
                 Err(error) => {
+                    backoff = (backoff * 2).clamp(Duration::from_millis(100), Duration::from_secs(5));
                     tracing::warn!(%error, retry_in = ?backoff, "cannot LISTEN in PostgreSQL");
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
             }
         };
-        backoff = Duration::from_millis(100);
+        backoff = Duration::ZERO;
         // Anything committed while nobody listened is found by looking.
         wake.send_modify(|count| *count = count.wrapping_add(1));
     }
