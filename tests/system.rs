@@ -695,6 +695,56 @@ async fn an_event_sourced_projection_counts_and_resumes(store: Store, mode: Mode
     runner.stop().await.unwrap();
 }
 
+/// Counters that snapshot every second version: a process application takes its snapshots
+/// as a save does.
+#[derive(Debug)]
+pub struct SnapshottingCounters(Counters);
+
+impl SystemApplication for SnapshottingCounters {
+    const NAME: &'static str = "Counters";
+
+    fn from_application(app: Application) -> Self {
+        SnapshottingCounters(Counters { app })
+    }
+
+    fn application(&self) -> &Application {
+        &self.0.app
+    }
+
+    fn configure(
+        builder: eventsourcing::application::ApplicationBuilder,
+    ) -> eventsourcing::application::ApplicationBuilder {
+        builder.snapshot_every::<Counter>(2)
+    }
+}
+
+impl Policy for SnapshottingCounters {
+    type Event = Record<Dog>;
+
+    async fn policy(&self, event: Record<Dog>, processing: &mut Processing) -> Result<(), BoxError> {
+        self.0.policy(event, processing).await
+    }
+}
+
+async fn a_process_application_takes_snapshots_at_its_intervals(store: Store, mode: Mode) {
+    let system = System::builder().pipe::<(DogSchool, SnapshottingCounters)>().build().unwrap();
+    let runner = store.runner(&system, mode).start().await.unwrap();
+    let school = runner.get::<DogSchool>().unwrap();
+    school.register_dog("Fido").await;
+    for _ in 0..4 {
+        school.add_trick("Fido", "sit").await;
+    }
+    settle(&runner, mode).await;
+    let counters = &runner.get::<SnapshottingCounters>().unwrap().0;
+    assert_eq!(counters.count("sit").await, 4);
+    let snapshots = counters.app.snapshot_recorder().expect("snapshotting is on");
+    let id = Counter::create_id("sit").to_originator_id();
+    let taken = snapshots.select_events(&id, eventsourcing::persistence::EventQuery::all()).await.unwrap();
+    // Created is version 1, four increments make 5: snapshots at 2 and 4.
+    assert_eq!(taken.iter().map(|s| s.originator_version).collect::<Vec<_>>(), [2, 4]);
+    runner.stop().await.unwrap();
+}
+
 // ---------------------------------------------------------------- definition
 
 struct Impostor(Application);
@@ -828,4 +878,5 @@ on_every_store!(
     a_policy_error_stops_the_follower_at_its_notification,
     ignored_events_are_tracked_and_reprocessing_conflicts,
     an_event_sourced_projection_counts_and_resumes,
+    a_process_application_takes_snapshots_at_its_intervals,
 );

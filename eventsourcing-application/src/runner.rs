@@ -150,6 +150,18 @@ impl RunnerBuilder {
         Ok(chosen)
     }
 
+    /// Builds the application of `node` from the runner's environment.
+    async fn build(&self, node: &crate::system::Node) -> Result<Application, SystemError> {
+        let mut builder = Application::builder(node.name);
+        if !self.process_env {
+            builder = builder.without_process_env();
+        }
+        for (key, value) in &self.env {
+            builder = builder.env(key.clone(), value.clone());
+        }
+        (node.configure)(builder).build().await.map_err(|source| SystemError::Build { name: node.name, source })
+    }
+
     /// Builds every application of the system, then starts the followers: each catches up
     /// with the notifications its leaders recorded before it started, then processes new
     /// ones. Needs a tokio runtime.
@@ -174,24 +186,10 @@ impl RunnerBuilder {
         let mut nodes = Vec::with_capacity(definition.nodes.len());
         let mut follows = Vec::with_capacity(definition.nodes.len());
         for node in &definition.nodes {
-            if let Some(built) = self.built.iter().find(|built| built.name() == node.name) {
-                let wrapped = (node.wrap)(built.clone());
-                applications.push(built.clone());
-                nodes.push(wrapped.any);
-                follows.push(wrapped.follow);
-                continue;
-            }
-            let mut builder = Application::builder(node.name);
-            if !self.process_env {
-                builder = builder.without_process_env();
-            }
-            for (key, value) in &self.env {
-                builder = builder.env(key.clone(), value.clone());
-            }
-            let application = (node.configure)(builder)
-                .build()
-                .await
-                .map_err(|source| SystemError::Build { name: node.name, source })?;
+            let application = match self.built.iter().find(|built| built.name() == node.name) {
+                Some(built) => built.clone(),
+                None => self.build(node).await?,
+            };
             let wrapped = (node.wrap)(application.clone());
             applications.push(application);
             nodes.push(wrapped.any);
@@ -661,6 +659,11 @@ impl Inline {
                         }
                     }
                     Ok(false) => {}
+                    // The store is unreachable for now: the next save (or catch-up) tries
+                    // again from the recorded position.
+                    Err(error) if error.is_transient() => {
+                        tracing::warn!(follower = %follower.name(), %error, "follower could not process; it will try again");
+                    }
                     Err(error) => self.shared.fail(error),
                 }
             }
