@@ -24,7 +24,7 @@
 use std::time::Duration;
 
 use eventsourcing::application::ApplicationBuilder;
-use eventsourcing::persistence::{BoxError, TrackingRecorder};
+use eventsourcing::persistence::{ApplicationRecorder, BoxError, TrackingRecorder};
 use eventsourcing::prelude::*;
 use eventsourcing::system::{Policy, Processing, System, SystemApplication};
 
@@ -193,7 +193,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let school = runner.get::<DogSchool>()?;
     let counters = runner.get::<Counters>()?;
-    // The store may hold earlier runs' counts: this run adds to them.
+    // The store may hold earlier runs' dogs: once the counters have caught up with them,
+    // this run adds to their counts.
+    if let Some(recorded) = school.app.recorder().max_notification_id().await? {
+        counters.app.recorder().wait("DogSchool", Some(recorded), Duration::from_secs(10)).await?;
+    }
     let before = counters.counts().await?;
 
     let billy = school.register_dog("Billy").await?;
