@@ -3,6 +3,8 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 
 use eventsourcing_core::domain::{Aggregate, AggregateId};
+use eventsourcing_core::environment::ConfigError;
+use eventsourcing_core::persistence::python::PythonFormat;
 use eventsourcing_core::persistence::{
     AggregateRecorder, AnyAggregateRecorder, AnyRecorder, ApplicationRecorder, Cipher, Codec, Compression, EventStore,
     EventStoreError, HashChain, LogEvent, Mapper, NewEvents, Notification, OriginatorId, ProcessRecorder, Subscription,
@@ -298,6 +300,7 @@ pub struct ApplicationBuilder {
     compression: Option<Option<Compression>>,
     cipher: Option<Option<Cipher>>,
     hash_chain: Option<Option<HashChain>>,
+    python: Option<PythonFormat>,
     snapshotting: Option<bool>,
     intervals: HashMap<&'static str, (u64, TakeSnapshot)>,
     cache: Option<Option<usize>>,
@@ -320,6 +323,7 @@ impl ApplicationBuilder {
             compression: None,
             cipher: None,
             hash_chain: None,
+            python: None,
             snapshotting: None,
             intervals: HashMap::new(),
             cache: None,
@@ -368,6 +372,16 @@ impl ApplicationBuilder {
     #[must_use]
     pub fn hash_chain(mut self, chain: Option<HashChain>) -> Self {
         self.hash_chain = Some(chain);
+        self
+    }
+
+    /// Reads and writes Python `eventsourcing` 9.5's records (`RECORD_FORMAT=python`), so
+    /// that Python applications and this one share stores; see the guide's chapter on
+    /// moving from Python. The codec, compression, cipher and hash chain of this library's
+    /// format cannot be set with it.
+    #[must_use]
+    pub fn python_format(mut self, format: PythonFormat) -> Self {
+        self.python = Some(format);
         self
     }
 
@@ -470,7 +484,28 @@ impl ApplicationBuilder {
     /// opening the store.
     pub async fn build(self) -> Result<Application, ApplicationError> {
         let env = &self.env;
-        let mut mapper = mapper_from_env(env)?;
+        let mut mapper = match &self.python {
+            Some(format) => Mapper::python(format.clone()),
+            None => mapper_from_env(env)?,
+        };
+        if mapper.python_format().is_some() {
+            let native = [
+                (self.codec.is_some(), "codec"),
+                (self.compression.is_some(), "compression"),
+                (self.cipher.is_some(), "cipher"),
+                (self.hash_chain.is_some(), "hash_chain"),
+            ];
+            if let Some((_, setting)) = native.iter().find(|(set, _)| *set) {
+                return Err(ConfigError::Invalid {
+                    variable: format!("ApplicationBuilder::{setting}"),
+                    value: "(set)".into(),
+                    expected: "nothing with Python's record format, which has its own compression and cipher \
+                               (PythonFormat::with_zlib, PythonFormat::with_cipher) and no hash chain"
+                        .into(),
+                }
+                .into());
+            }
+        }
         if let Some(codec) = self.codec {
             mapper = mapper.with_codec(codec);
         }

@@ -1,6 +1,7 @@
 //! Reading an application's settings, with Python `eventsourcing`'s variable names.
 
 use base64::Engine;
+use eventsourcing_core::persistence::python::{AesCipher, PythonFormat};
 use eventsourcing_core::persistence::{Cipher, CipherKeyError, Codec, Compression, HashChain, Mapper};
 
 use eventsourcing_core::environment::ConfigError;
@@ -48,6 +49,19 @@ impl PersistenceModule {
 /// # Errors
 /// A [`ConfigError`] naming the variable with a value that cannot be used.
 pub fn mapper_from_env(env: &Environment) -> Result<Mapper, ConfigError> {
+    if let Some((variable, value)) = env.lookup("RECORD_FORMAT") {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "" | "native" => {}
+            "python" => return python_mapper_from_env(env),
+            _ => {
+                return Err(ConfigError::Invalid {
+                    variable,
+                    value: value.to_owned(),
+                    expected: "native (this library's records) or python (Python eventsourcing 9.5's)".into(),
+                });
+            }
+        }
+    }
     let codec = match env.lookup("TRANSCODER_TOPIC") {
         None => Codec::Json,
         Some((variable, value)) => match value.trim().to_ascii_lowercase().as_str() {
@@ -157,6 +171,63 @@ pub fn cache_from_env(env: &Environment) -> Result<Option<usize>, ConfigError> {
     env.get_bool("DEEPCOPY_FROM_AGGREGATE_CACHE")?;
     let size: Option<i64> = env.get_parsed("AGGREGATE_CACHE_MAXSIZE", "a whole number (0 or less: unbounded)")?;
     Ok(size.map(|size| usize::try_from(size).unwrap_or(0)))
+}
+
+/// Python's record format (`RECORD_FORMAT=python`), with Python's settings: its JSON
+/// transcoder, `COMPRESSOR_TOPIC=eventsourcing.compressor:ZlibCompressor`, and AES-GCM
+/// with `CIPHER_KEY` (base64 of 16, 24 or 32 bytes; `CIPHER_TOPIC` may name Python's
+/// `AESCipher`, and is implied by the key, as in Python).
+fn python_mapper_from_env(env: &Environment) -> Result<Mapper, ConfigError> {
+    let invalid = |variable: String, value: &str, expected: &str| ConfigError::Invalid {
+        variable,
+        value: value.to_owned(),
+        expected: expected.to_owned(),
+    };
+    if let Some((variable, value)) = env.lookup("TRANSCODER_TOPIC") {
+        if !matches!(value.trim(), "" | "json" | "eventsourcing.persistence:JSONTranscoder") {
+            return Err(invalid(variable, value, "eventsourcing.persistence:JSONTranscoder with RECORD_FORMAT=python"));
+        }
+    }
+    let mut format = PythonFormat::new();
+    if let Some((variable, value)) = env.lookup("COMPRESSOR_TOPIC") {
+        match value.trim() {
+            "" => {}
+            "eventsourcing.compressor:ZlibCompressor" | "zlib" => format = format.with_zlib(),
+            _ => {
+                return Err(invalid(
+                    variable,
+                    value,
+                    "eventsourcing.compressor:ZlibCompressor (or zlib) with RECORD_FORMAT=python",
+                ));
+            }
+        }
+    }
+    let key = env.lookup("CIPHER_KEY").filter(|(_, value)| !value.trim().is_empty());
+    if let Some((variable, value)) = env.lookup("CIPHER_TOPIC").filter(|(_, value)| !value.trim().is_empty()) {
+        if !matches!(value.trim(), "eventsourcing.cipher:AESCipher" | "eventsourcing.cryptography:AESCipher" | "aes") {
+            return Err(invalid(variable, value, "eventsourcing.cipher:AESCipher with RECORD_FORMAT=python"));
+        }
+        if key.is_none() {
+            return Err(ConfigError::Missing { variable: "CIPHER_KEY".into(), reason: format!("{variable} is set") });
+        }
+    }
+    if let Some((variable, value)) = key {
+        let cipher =
+            AesCipher::from_base64(value).map_err(|error| invalid(variable, "(hidden)", &error.to_string()))?;
+        format = format.with_cipher(cipher);
+    }
+    for chain in ["HASH_CHAIN", "HASH_CHAIN_KEY"] {
+        if let Some((variable, value)) = env.lookup(chain).filter(|(_, value)| !value.trim().is_empty()) {
+            if chain == "HASH_CHAIN_KEY" || env.get_bool(chain)?.unwrap_or(false) {
+                return Err(invalid(
+                    variable,
+                    if chain == "HASH_CHAIN_KEY" { "(hidden)" } else { value },
+                    "no hash chain with RECORD_FORMAT=python: Python's records have nowhere to keep one",
+                ));
+            }
+        }
+    }
+    Ok(Mapper::python(format))
 }
 
 #[cfg(test)]

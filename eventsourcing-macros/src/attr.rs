@@ -153,6 +153,8 @@ impl VersionArgs {
 pub(crate) struct AggregateAttr {
     pub(crate) id: Option<Type>,
     pub(crate) name: Option<LitStr>,
+    /// Python `eventsourcing`'s topic of the aggregate class, `module:Class`.
+    pub(crate) python: Option<LitStr>,
     pub(crate) initial_version: Option<LitInt>,
     pub(crate) state: Versioning,
     pub(crate) krate: Option<Path>,
@@ -160,8 +162,14 @@ pub(crate) struct AggregateAttr {
 
 impl AggregateAttr {
     pub(crate) fn parse(cx: &Ctxt, tokens: proc_macro2::TokenStream) -> Self {
-        let mut attr =
-            AggregateAttr { id: None, name: None, initial_version: None, state: Versioning::default(), krate: None };
+        let mut attr = AggregateAttr {
+            id: None,
+            name: None,
+            python: None,
+            initial_version: None,
+            state: Versioning::default(),
+            krate: None,
+        };
         let mut versions = VersionArgs::default();
         for arg in parse_args(tokens, cx) {
             let Some(arg) = versions.take(cx, arg) else { continue };
@@ -176,6 +184,21 @@ impl AggregateAttr {
                         cx.error_spanned_by(&lit, "the aggregate name cannot be empty");
                     }
                     if attr.name.replace(lit).is_some() {
+                        duplicate(cx, &key);
+                    }
+                }
+                Arg::Keyed(key, KeyedValue::Str(lit)) if key == "python" => {
+                    let topic = lit.value();
+                    let valid = topic.split_once(':').is_some_and(|(module, class)| {
+                        !module.is_empty() && !class.is_empty() && !class.contains(':') && !topic.contains(' ')
+                    });
+                    if !valid {
+                        cx.error_spanned_by(
+                            &lit,
+                            "`python` takes the Python class's topic, `module:Class`, e.g. `python = \"dogschool:Dog\"`",
+                        );
+                    }
+                    if attr.python.replace(lit).is_some() {
                         duplicate(cx, &key);
                     }
                 }
@@ -196,18 +219,19 @@ impl AggregateAttr {
                         cx.error_spanned_by(&key, "`crate` takes a path in quotes, e.g. `crate = \"::eventsourcing\"`");
                     }
                 },
-                Arg::Keyed(key, _) if ["id", "name", "initial_version", "version"].iter().any(|k| key == k) => {
+                Arg::Keyed(key, _) if ["id", "name", "python", "initial_version", "version"].iter().any(|k| key == k) => {
                     let expected = match key.to_string().as_str() {
                         "id" => "a type: `id = String`",
                         "name" => "a name in quotes: `name = \"Dog\"`",
+                        "python" => "a topic in quotes: `python = \"dogschool:Dog\"`",
                         _ => "a whole number: `version = 2`",
                     };
                     cx.error_spanned_by(&key, format!("`{key}` takes {expected}"));
                 }
                 other => cx.error_spanned_by(
                     arg_tokens(&other),
-                    "unknown `#[aggregate]` option: expected `id = Type`, `name = \"...\"`, `version = N`, \
-                     `upcast(OldType, ...)`, `initial_version = N` or `crate = \"path\"`",
+                    "unknown `#[aggregate]` option: expected `id = Type`, `name = \"...\"`, `python = \"module:Class\"`, \
+                     `version = N`, `upcast(OldType, ...)`, `initial_version = N` or `crate = \"path\"`",
                 ),
             }
         }

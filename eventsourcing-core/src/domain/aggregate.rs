@@ -29,6 +29,10 @@ pub trait Aggregate: AggregateMachinery<Self::Event, Self::Id> {
     const INITIAL_VERSION: u64 = 1;
     /// The schema version of the aggregate's state, used when snapshots are restored.
     const STATE_VERSION: u32 = 1;
+    /// Python `eventsourcing`'s topic of the same aggregate class (`dogschool:Dog`), set
+    /// with `#[aggregate(python = "dogschool:Dog")]`: in Python's record format, its events
+    /// are stored as `dogschool:Dog.<event name>`.
+    const PYTHON_TOPIC: Option<&'static str> = None;
 
     /// The aggregate's id.
     fn id(&self) -> &Self::Id {
@@ -187,6 +191,9 @@ pub trait AggregateMachinery<E, Id>: Sized {
 
     /// Whether snapshots of this aggregate can be restored (it derives `Deserialize`).
     const __RESTORABLE: bool = false;
+
+    /// The fields whose values Python's record format writes with type tags.
+    const __PYTHON_FIELDS: &'static [(&'static str, crate::persistence::python::PyShape)] = &[];
 
     /// Deserialises the current state, if the aggregate derives `Deserialize`.
     fn __deserialize_state<'de, D: Deserializer<'de>>(deserializer: D) -> Option<Result<Self, D::Error>> {

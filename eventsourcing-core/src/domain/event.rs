@@ -85,6 +85,17 @@ pub trait AggregateEvent: Debug + Clone + Send + Sync + Sized + 'static {
         version: u32,
         deserializer: D,
     ) -> Result<Self, D::Error>;
+
+    /// The aggregate's Python topic ([`Aggregate::PYTHON_TOPIC`](crate::domain::Aggregate::PYTHON_TOPIC)).
+    const PYTHON_TOPIC: Option<&'static str> = None;
+
+    /// The fields of the event `name` whose values Python's record format writes with type
+    /// tags. Only generated code implements it.
+    #[doc(hidden)]
+    fn __python_fields(name: &str) -> &'static [(&'static str, crate::persistence::python::PyShape)] {
+        let _ = name;
+        &[]
+    }
 }
 
 /// An explicit event type: a struct with `#[derive(Event)]`, used as `#[event(MyEvent)]`.
@@ -102,6 +113,10 @@ pub trait Event: Sized {
     /// # Errors
     /// A deserialisation error for an unknown version or fields that do not match.
     fn deserialize_versioned<'de, D: Deserializer<'de>>(version: u32, deserializer: D) -> Result<Self, D::Error>;
+
+    /// The fields whose values Python's record format writes with type tags.
+    #[doc(hidden)]
+    const __PYTHON_FIELDS: &'static [(&'static str, crate::persistence::python::PyShape)] = &[];
 }
 
 /// How applying an event failed (used by generated code).

@@ -45,7 +45,7 @@ impl<A: Aggregate> LogEvent for Record<A> {
     }
 
     fn decode(mapper: &Mapper, notification: &Notification) -> Result<Option<Self>, MapperError> {
-        if topic::parse(A::NAME, &notification.event.topic).is_none() {
+        if mapper.parse_topic::<A::Event>(&notification.event.topic).is_none() {
             return Ok(None);
         }
         mapper.decode_event::<A>(&notification.event, &mut ChainCursor::after(None)).map(Some)
@@ -96,7 +96,7 @@ impl<E: AggregateEvent, Id: AggregateId> LogVariant for DomainEvent<E, Id> {
     }
 
     fn decode(mapper: &Mapper, stored: &StoredEvent) -> Result<Matched<Self>, MapperError> {
-        let Some(topic) = topic::parse(E::AGGREGATE, &stored.topic) else { return Ok(Matched::Other) };
+        let Some(topic) = mapper.parse_topic::<E>(&stored.topic) else { return Ok(Matched::Other) };
         if topic == Topic::Discarded {
             return Ok(Matched::Skipped);
         }

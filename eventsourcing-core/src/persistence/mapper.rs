@@ -14,6 +14,7 @@ use super::cipher::{Cipher, DecryptError};
 use super::codec::{Codec, CodecError, MAX_RECORD_SIZE, field_prefix};
 use super::envelope::{EnvelopeRef, EnvelopeSeed, PayloadCheck, SnapshotRef};
 use super::error::BoxError;
+use super::python::PythonFormat;
 use super::stored::{OriginatorId, StoredEvent};
 use super::topic::{self, Topic};
 use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent, EventHash, EventMetadata, Snapshot};
@@ -364,6 +365,8 @@ pub struct Mapper {
     compression: Option<Compression>,
     cipher: Option<Cipher>,
     chain: Option<HashChain>,
+    /// Python's record format, instead of this library's, if set.
+    python: Option<PythonFormat>,
 }
 
 struct Frame<'a> {
@@ -375,7 +378,20 @@ struct Frame<'a> {
 impl Mapper {
     /// A mapper that encodes with `codec` and nothing else.
     pub fn new(codec: Codec) -> Self {
-        Mapper { codec, compression: None, cipher: None, chain: None }
+        Mapper { codec, compression: None, cipher: None, chain: None, python: None }
+    }
+
+    /// A mapper that reads and writes Python `eventsourcing` 9.5's records, so that Python
+    /// applications and this one share stores. Its aggregates need a Python topic
+    /// (`#[aggregate(python = "dogschool:Dog")]`); it has no discard marker and no hash
+    /// chain, and the codec, compression and cipher of this library's format are not used.
+    pub fn python(format: PythonFormat) -> Self {
+        Mapper { python: Some(format), ..Mapper::new(Codec::Json) }
+    }
+
+    /// Python's record format, if this mapper reads and writes it.
+    pub fn python_format(&self) -> Option<&PythonFormat> {
+        self.python.as_ref()
     }
 
     /// Compresses records.
@@ -452,9 +468,26 @@ impl Mapper {
         Self::event_topics::<A::Event>()
     }
 
-    /// The topics of all events of the aggregate whose event enum is `E`.
+    /// The topics of all events of the aggregate whose event enum is `E`: this library's,
+    /// and Python's when the aggregate declares its Python topic.
     pub fn event_topics<E: AggregateEvent>() -> Vec<String> {
-        E::EVENTS.iter().map(|info| topic::event(E::AGGREGATE, info.name)).collect()
+        let native = E::EVENTS.iter().map(|info| topic::event(E::AGGREGATE, info.name));
+        let python = E::PYTHON_TOPIC
+            .into_iter()
+            .flat_map(|python| E::EVENTS.iter().map(move |info| topic::event(python, info.name)));
+        native.chain(python).collect()
+    }
+
+    /// What `topic` names among `E`'s records, in this mapper's format.
+    pub(crate) fn parse_topic<'t, E: AggregateEvent>(&self, topic: &'t str) -> Option<Topic<'t>> {
+        match (&self.python, E::PYTHON_TOPIC) {
+            (Some(_), Some(python)) => match topic::parse(python, topic)? {
+                Topic::Event(name) => Some(Topic::Event(name)),
+                Topic::Discarded => None,
+            },
+            (Some(_), None) => None,
+            (None, _) => topic::parse(E::AGGREGATE, topic),
+        }
     }
 
     /// Encodes events of one aggregate, oldest first, chaining them after `head`
@@ -471,6 +504,10 @@ impl Mapper {
         events: &[DomainEvent<A::Event, A::Id>],
         mut head: Option<EventHash>,
     ) -> Result<(Vec<StoredEvent>, Option<EventHash>), MapperError> {
+        if let Some(python) = &self.python {
+            let stored = events.iter().map(|event| python.encode_event(event)).collect::<Result<_, _>>()?;
+            return Ok((stored, head));
+        }
         let mut stored = Vec::with_capacity(events.len());
         for event in events {
             let topic = Self::topic::<A>(&event.payload);
@@ -505,11 +542,18 @@ impl Mapper {
         version: u64,
         head: Option<EventHash>,
     ) -> Result<(StoredEvent, Option<EventHash>), MapperError> {
+        let topic = topic::discarded(A::NAME);
+        if self.python.is_some() {
+            return Err(MapperError::Encode {
+                record: Box::new(RecordId { originator_id: id.to_originator_id(), originator_version: version, topic }),
+                message: "Python's record format has no marker for a discarded aggregate".into(),
+                source: None,
+            });
+        }
         let timestamp = Utc::now();
         let metadata = EventMetadata::new();
         let envelope =
             EnvelopeRef::<A::Event> { timestamp: &timestamp, version: 1, metadata: &metadata, payload: None };
-        let topic = topic::discarded(A::NAME);
         // A marker has no fields: it always reads back.
         let (record, hash) = self.encode(id.to_originator_id(), version, topic, &envelope, |_, _| Ok(()), head)?;
         Ok((record, hash.or(head)))
@@ -598,7 +642,7 @@ impl Mapper {
         stored: &StoredEvent,
         cursor: &mut ChainCursor,
     ) -> Result<Record<A>, MapperError> {
-        let Some(topic) = topic::parse(A::NAME, &stored.topic) else {
+        let Some(topic) = self.parse_topic::<A::Event>(&stored.topic) else {
             return Err(MapperError::UnknownTopic { record: RecordId::of(stored), aggregate: A::NAME });
         };
         Ok(match self.decode_topic::<A::Event, A::Id>(stored, topic, cursor)? {
@@ -626,6 +670,9 @@ impl Mapper {
             Topic::Discarded => None,
         };
         let originator_id = originator_id::<Id>(stored)?;
+        if let (Some(python), Some(info)) = (&self.python, info) {
+            return python.decode_event(stored, originator_id, info.name).map(Ok);
+        }
         let (flags, plain) = self.open(stored, cursor)?;
         let codec = if flags & BINCODE == 0 { Codec::Json } else { Codec::Bincode };
         let seed = || EnvelopeSeed::<E> {
@@ -673,6 +720,9 @@ impl Mapper {
         &self,
         snapshot: &Snapshot<A>,
     ) -> Result<StoredEvent, MapperError> {
+        if let Some(python) = &self.python {
+            return python.encode_snapshot(snapshot);
+        }
         let payload = SnapshotRef(snapshot);
         let id = snapshot.originator_id.to_originator_id();
         let verify = |codec: Codec, bytes: &[u8]| {
@@ -689,6 +739,9 @@ impl Mapper {
     /// A [`MapperError`] naming the record.
     pub fn decode_snapshot<A: Aggregate>(&self, stored: &StoredEvent) -> Result<Snapshot<A>, MapperError> {
         let record = || RecordId::of(stored);
+        if let Some(python) = &self.python {
+            return python.decode_snapshot(stored);
+        }
         if stored.topic != topic::snapshot(A::NAME) {
             return Err(MapperError::UnknownTopic { record: record(), aggregate: A::NAME });
         }

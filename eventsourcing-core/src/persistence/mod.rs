@@ -17,6 +17,7 @@ mod event_store;
 pub(crate) mod log_event;
 mod mapper;
 pub mod memory;
+pub mod python;
 mod recorder;
 mod stored;
 mod subscription;

@@ -46,11 +46,25 @@ pub(crate) fn derive_event(input: TokenStream) -> TokenStream {
         &deserializer,
         &|value| quote!(::core::result::Result::Ok(#value)),
     );
+    let python_fields: Vec<TokenStream> = match &input.data {
+        syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(fields), .. }) => fields
+            .named
+            .iter()
+            .filter_map(|field| {
+                let shape = super::python_shape(&krate, &field.ty)?;
+                let name = field.ident.as_ref()?.to_string();
+                let name = name.strip_prefix("r#").map_or(name.clone(), str::to_owned);
+                Some(quote!((#name, #shape)))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     quote! {
         #[automatically_derived]
         impl #krate::domain::Event for #ident {
             const NAME: &'static str = #name;
             const VERSION: u32 = #version;
+            const __PYTHON_FIELDS: &'static [(&'static str, #krate::persistence::python::PyShape)] = &[#(#python_fields),*];
 
             fn deserialize_versioned<'de, __EsD: #krate::__private::serde::Deserializer<'de>>(
                 __es_version: u32,

@@ -34,6 +34,36 @@ fn unraw(ident: &Ident) -> String {
     s.strip_prefix("r#").map_or(s.clone(), str::to_owned)
 }
 
+/// The aggregate's Python topic, and the fields of each event that Python's record format
+/// writes with type tags.
+fn python_items(krate: &TokenStream, aggregate: &Ident, commands: &[Command]) -> TokenStream {
+    let arms = commands.iter().map(|c| {
+        let name = name_expr(krate, c);
+        match &c.event.source {
+            EventSource::Generated { .. } => {
+                let shapes = c.params.iter().filter(|p| matches!(p.role, Role::Field { .. })).filter_map(|p| {
+                    let shape = super::python_shape(krate, &p.ty)?;
+                    let field = unraw(&p.ident);
+                    Some(quote!((#field, #shape)))
+                });
+                quote!(if __es_name == #name { return &[#(#shapes),*]; })
+            }
+            EventSource::Explicit(path) => {
+                quote!(if __es_name == #name { return <#path as #krate::domain::Event>::__PYTHON_FIELDS; })
+            }
+        }
+    });
+    quote! {
+        const PYTHON_TOPIC: ::core::option::Option<&'static str> =
+            <#aggregate as #krate::domain::Aggregate>::PYTHON_TOPIC;
+
+        fn __python_fields(__es_name: &str) -> &'static [(&'static str, #krate::persistence::python::PyShape)] {
+            #(#arms)*
+            &[]
+        }
+    }
+}
+
 /// The name of the event as a constant expression.
 pub(crate) fn name_expr(krate: &TokenStream, command: &Command) -> TokenStream {
     match &command.event.source {
@@ -77,6 +107,7 @@ pub(crate) fn expand(krate: &TokenStream, model: &AggregateImpl) -> TokenStream 
         quote!(Self::#variant { .. } => &<Self as #krate::domain::AggregateEvent>::EVENTS[#index],)
     });
     let serialize_arms = commands.iter().map(|c| serialize_arm(krate, c));
+    let python = python_items(krate, aggregate, commands);
     let deserialize_branches = commands.iter().map(|c| deserialize_branch(krate, &serde, c));
     let create_arms = commands.iter().filter(|c| c.kind == Kind::Created).map(|c| replay_arm(krate, &event, c));
     let apply_arms = commands.iter().filter(|c| c.kind == Kind::Mutating).map(|c| replay_arm(krate, &event, c));
@@ -129,6 +160,8 @@ pub(crate) fn expand(krate: &TokenStream, model: &AggregateImpl) -> TokenStream 
                     __es_name,
                 ))
             }
+
+            #python
 
         }
 

@@ -34,6 +34,64 @@ pub(crate) fn serde_path(krate: &TokenStream) -> String {
     format!("{krate}::__private::serde")
 }
 
+/// Where Python's tagged types (UUID, datetime, decimal) sit in a value of type `ty`, as a
+/// `PyShape` expression, if anywhere: read from the type's spelling (`Uuid`, `DateTime<_>`,
+/// `Decimal`, inside `Option`, `Box`, sequences and map values).
+pub(crate) fn python_shape(krate: &TokenStream, ty: &syn::Type) -> Option<TokenStream> {
+    let python = quote!(#krate::persistence::python);
+    match ty {
+        syn::Type::Reference(reference) => python_shape(krate, &reference.elem),
+        syn::Type::Paren(inner) => python_shape(krate, &inner.elem),
+        syn::Type::Group(inner) => python_shape(krate, &inner.elem),
+        syn::Type::Array(array) => {
+            let inner = python_shape(krate, &array.elem)?;
+            Some(quote!(#python::PyShape::Seq(&#inner)))
+        }
+        syn::Type::Slice(slice) => {
+            let inner = python_shape(krate, &slice.elem)?;
+            Some(quote!(#python::PyShape::Seq(&#inner)))
+        }
+        syn::Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            let args: Vec<&syn::Type> = match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => args
+                    .args
+                    .iter()
+                    .filter_map(|arg| match arg {
+                        syn::GenericArgument::Type(ty) => Some(ty),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let value = |ty: &str| {
+                let ty = syn::Ident::new(ty, Span::call_site());
+                Some(quote!(#python::PyShape::Value(#python::PyType::#ty)))
+            };
+            match (last.ident.to_string().as_str(), args.as_slice()) {
+                ("Uuid", []) => value("Uuid"),
+                ("DateTime", [_]) => value("DateTime"),
+                ("Decimal", []) => value("Decimal"),
+                ("Option", [inner]) => {
+                    let inner = python_shape(krate, inner)?;
+                    Some(quote!(#python::PyShape::Option(&#inner)))
+                }
+                ("Box" | "Rc" | "Arc", [inner]) => python_shape(krate, inner),
+                ("Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "IndexSet", [inner, ..]) => {
+                    let inner = python_shape(krate, inner)?;
+                    Some(quote!(#python::PyShape::Seq(&#inner)))
+                }
+                ("HashMap" | "BTreeMap" | "IndexMap", [_, value, ..]) => {
+                    let inner = python_shape(krate, value)?;
+                    Some(quote!(#python::PyShape::Map(&#inner)))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// `#[aggregate]` on a struct, an inherent impl, or a trait impl.
 pub(crate) fn aggregate(attr: TokenStream, item: &TokenStream) -> TokenStream {
     match syn::parse2::<Item>(item.clone()) {

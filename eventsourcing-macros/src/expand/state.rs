@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Fields, Ident, ItemStruct, Token};
+use syn::{Fields, Ident, ItemStruct, LitStr, Token};
 
 use super::{FIELD, krate, serde_path, upcast};
 use crate::attr::AggregateAttr;
@@ -40,6 +40,7 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
     let field = Ident::new(FIELD, Span::call_site());
 
     let name = attr.name.map_or_else(|| ident.to_string(), |n| n.value());
+    let (python_topic, python_fields) = python(&krate, attr.python.as_ref(), &item);
     let initial_version = attr.initial_version.map_or_else(|| quote!(1), |v| quote!(#v));
     let state_version = attr.state.version;
     let deserializer = quote!(__es_deserializer);
@@ -75,10 +76,13 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
             const NAME: &'static str = #name;
             const INITIAL_VERSION: u64 = #initial_version;
             const STATE_VERSION: u32 = #state_version;
+            const PYTHON_TOPIC: ::core::option::Option<&'static str> = #python_topic;
         }
 
         #[automatically_derived]
         impl #krate::__private::AggregateMachinery<#event, #id> for #ident {
+            const __PYTHON_FIELDS: &'static [(&'static str, #krate::persistence::python::PyShape)] = &[#(#python_fields),*];
+
             fn __meta(&self) -> &#krate::__private::Meta<#event, #id> {
                 &self.#field
             }
@@ -117,6 +121,26 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
             #restorable
         }
     }
+}
+
+/// The aggregate's Python topic, and the struct's fields whose values Python writes with
+/// type tags (for snapshots in Python's record format).
+fn python(krate: &TokenStream, topic: Option<&LitStr>, item: &ItemStruct) -> (TokenStream, Vec<TokenStream>) {
+    let topic = topic
+        .map_or_else(|| quote!(::core::option::Option::None), |topic| quote!(::core::option::Option::Some(#topic)));
+    let Fields::Named(fields) = &item.fields else { return (topic, Vec::new()) };
+    let fields = fields
+        .named
+        .iter()
+        .filter(|field| field.ident.as_ref().is_some_and(|ident| ident != FIELD))
+        .filter_map(|field| {
+            let shape = super::python_shape(krate, &field.ty)?;
+            let name = field.ident.as_ref()?.to_string();
+            let name = name.strip_prefix("r#").map_or(name.clone(), str::to_owned);
+            Some(quote!((#name, #shape)))
+        })
+        .collect();
+    (topic, fields)
 }
 
 /// Adds the hidden field, skipped by serde whenever serde is derived, and points serde at
