@@ -91,4 +91,6 @@ mod guide {
     struct Projections;
     #[doc = include_str!("../docs/src/systems.md")]
     struct Systems;
+    #[doc = include_str!("../docs/src/python.md")]
+    struct Python;
 }

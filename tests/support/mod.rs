@@ -4,6 +4,7 @@
 
 mod fixtures;
 mod observed;
+pub mod python_dog;
 
 pub use fixtures::{Account, AccountEvent, Counter, CounterEvent, Dog, DogEvent, Note, NoteEvent};
 pub use observed::Observed;

@@ -1,0 +1,219 @@
+//! Both ways with Python `eventsourcing` 9.5.6 itself, on SQLite and PostgreSQL, plain and
+//! with AES-GCM and zlib: Python's own `Application` writes a dog school that this library
+//! reads (events, versions, a snapshot, the notification log), and reads with its own
+//! `Application` one that this library wrote.
+//!
+//! `EVENTSOURCING_PYTHON` names a Python interpreter with `eventsourcing==9.5.6` (and
+//! `pycryptodome`, `psycopg[binary]`, `psycopg_pool`) installed; `.ci/run` makes one.
+//! Without it the tests print that they were skipped.
+#![allow(missing_docs)]
+
+mod support;
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use eventsourcing::persistence::python::AesCipher;
+use eventsourcing::persistence::{AggregateRecorder, EventQuery};
+use eventsourcing::prelude::*;
+use support::python_dog::{Dog, DogEvent};
+
+/// The interpreter, or `None` (having said so) to skip.
+fn python() -> Option<String> {
+    eventsourcing_core::testing::env_or_skip("EVENTSOURCING_PYTHON")
+}
+
+/// Runs `script` (in `tests/python`) with `env`, feeding it `input`; its standard output.
+fn run(python: &str, script: &str, env: &[(String, String)], input: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("python");
+    let mut child = Command::new(python)
+        .arg(script)
+        .current_dir(&dir)
+        .env_clear()
+        .envs(env.iter().cloned())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{script} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A store both sides open: the variables Python reads and those this library reads.
+struct Store {
+    python: Vec<(String, String)>,
+    rust: Vec<(String, String)>,
+}
+
+fn pair(key: &str, value: &str) -> (String, String) {
+    (key.to_owned(), value.to_owned())
+}
+
+impl Store {
+    fn sqlite() -> Self {
+        let dir = std::env::temp_dir().join("eventsourcing-tests");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("python-{}.sqlite", Uuid::new_v4())).display().to_string();
+        Store {
+            python: vec![pair("PERSISTENCE_MODULE", "eventsourcing.sqlite"), pair("SQLITE_DBNAME", &path)],
+            rust: vec![pair("PERSISTENCE_MODULE", "sqlite"), pair("SQLITE_DBNAME", &path)],
+        }
+    }
+
+    /// A schema of the test's own, which Python needs to exist already.
+    async fn postgres() -> Option<Self> {
+        let url = eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")?;
+        let schema = format!("es_test_{}", Uuid::new_v4().simple());
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.unwrap();
+        let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+        let python = vec![
+            pair("PERSISTENCE_MODULE", "eventsourcing.postgres"),
+            pair("POSTGRES_HOST", options.get_host()),
+            pair("POSTGRES_PORT", &options.get_port().to_string()),
+            pair("POSTGRES_USER", options.get_username()),
+            pair("POSTGRES_PASSWORD", ""),
+            pair("POSTGRES_DBNAME", options.get_database().unwrap_or("postgres")),
+            pair("POSTGRES_SCHEMA", &schema),
+        ];
+        let rust =
+            vec![pair("PERSISTENCE_MODULE", "postgres"), pair("POSTGRES_URL", &url), pair("POSTGRES_SCHEMA", &schema)];
+        Some(Store { python, rust })
+    }
+
+    /// With AES-GCM and zlib, set as Python sets them.
+    fn encrypted(mut self) -> Self {
+        let key = AesCipher::create_key(24).unwrap();
+        for vars in [&mut self.python, &mut self.rust] {
+            vars.push(pair("COMPRESSOR_TOPIC", "eventsourcing.compressor:ZlibCompressor"));
+            vars.push(pair("CIPHER_TOPIC", "eventsourcing.cipher:AESCipher"));
+            vars.push(pair("CIPHER_KEY", &key));
+        }
+        self
+    }
+
+    async fn application(&self) -> Application {
+        let mut builder = Application::builder("DogSchool")
+            .without_process_env()
+            .env("RECORD_FORMAT", "python")
+            .env("IS_SNAPSHOTTING_ENABLED", "y");
+        for (key, value) in &self.rust {
+            builder = builder.env(key, value);
+        }
+        builder.build().await.unwrap()
+    }
+}
+
+/// Python writes; this library reads every record, a version, the snapshot and the log.
+async fn python_writes_rust_reads(python: &str, store: Store) {
+    let wrote = run(python, "write_store.py", &store.python, "");
+    rust_reads(&store, &wrote).await;
+}
+
+/// Reads the store `tests/python/write_store.py` wrote, which printed `wrote`.
+async fn rust_reads(store: &Store, wrote: &str) {
+    let wrote: serde_json::Value = serde_json::from_str(wrote.trim()).unwrap();
+    let fido = Uuid::parse_str(wrote["fido"].as_str().unwrap()).unwrap();
+    let app = store.application().await;
+
+    let dog: Dog = app.repository().get(&fido).await.unwrap();
+    assert_eq!(dog.name, "Rex");
+    assert_eq!(dog.tricks, ["roll over", "fetch"]);
+    assert_eq!(dog.owner, Some(Uuid::parse_str("12345678-1234-5678-1234-567812345678").unwrap()));
+    assert_eq!(dog.born.unwrap().to_rfc3339(), "2020-01-02T03:04:05.678901+00:00");
+    assert_eq!(dog.version(), wrote["fido_version"].as_u64().unwrap());
+    let first: Dog = app.repository().get_at(&fido, 1).await.unwrap();
+    assert!(first.tricks.is_empty());
+
+    // The snapshot Python took (at version 3) reads as one.
+    let snapshots = app.snapshot_recorder().unwrap();
+    let taken = snapshots.select_events(&fido.to_originator_id(), EventQuery::all()).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    let snapshot = app.mapper().decode_snapshot::<Dog>(&taken[0]).unwrap();
+    assert_eq!((snapshot.originator_version, snapshot.state.tricks.len()), (3, 1));
+
+    let milly = Uuid::parse_str(wrote["milly"].as_str().unwrap()).unwrap();
+    assert_eq!(app.repository().get::<Dog>(&milly).await.unwrap().name, "Milly");
+    let log = app.notification_log().select(1, 10).await.unwrap();
+    assert_eq!(log.len() as u64, wrote["notifications"].as_u64().unwrap());
+    for notification in &log {
+        let record: Option<Record<Dog>> = app.decode(notification).unwrap();
+        assert!(matches!(record, Some(Record::Event(_))), "{}", notification.event.topic);
+    }
+    let renamed: Option<Record<Dog>> = app.decode(&log[3]).unwrap();
+    let Some(Record::Event(renamed)) = renamed else { panic!("not an event") };
+    assert_eq!(renamed.payload, DogEvent::NameChanged { name: "Rex".into(), reason: "renamed".into() });
+}
+
+/// This library writes; Python's own application reads it back.
+async fn rust_writes_python_reads(python: &str, store: Store) {
+    let app = store.application().await;
+    let mut dog = Dog::register("Fido");
+    dog.add_trick("roll over");
+    let owner = Uuid::new_v4();
+    let born = DateTime::parse_from_rfc3339("2019-05-06T07:08:09.123456Z").unwrap().with_timezone(&Utc);
+    dog.adopt(owner, born, vec![owner]);
+    app.save(&mut dog).await.unwrap();
+    app.take_snapshot::<Dog>(dog.id(), None).await.unwrap();
+    dog.change_name("Rex", "renamed");
+    dog.add_trick("fetch");
+    app.save(&mut dog).await.unwrap();
+    let expected = serde_json::json!({
+        "id": dog.id().to_string(),
+        "name": "Rex",
+        "tricks": ["roll over", "fetch"],
+        "version": dog.version(),
+        "owner": owner.to_string(),
+        "born": "2019-05-06T07:08:09.123456+00:00",
+        "notifications": 5,
+    });
+    let said = run(python, "check_store.py", &store.python, &expected.to_string());
+    assert!(said.contains("Python read what the Rust side wrote"), "{said}");
+}
+
+/// The stores `tests/python/make_fixtures.sh` made with Python 9.5.6, read without Python.
+#[tokio::test]
+async fn golden_stores_python_wrote_read_back() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join("python");
+    for (name, key) in [("dogschool", None), ("dogschool-aes-zlib", Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYX"))] {
+        // A copy: opening a store may change the file (its journal mode).
+        let mut store = Store::sqlite();
+        let (_, path) = &store.rust[1];
+        std::fs::copy(fixtures.join(format!("{name}.sqlite")), path).unwrap();
+        if let Some(key) = key {
+            store.rust.push(pair("COMPRESSOR_TOPIC", "eventsourcing.compressor:ZlibCompressor"));
+            store.rust.push(pair("CIPHER_KEY", key));
+        }
+        let wrote = std::fs::read_to_string(fixtures.join(format!("{name}.json"))).unwrap();
+        rust_reads(&store, &wrote).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn python_and_rust_read_each_others_sqlite_stores() {
+    let Some(python) = python() else { return };
+    python_writes_rust_reads(&python, Store::sqlite()).await;
+    python_writes_rust_reads(&python, Store::sqlite().encrypted()).await;
+    rust_writes_python_reads(&python, Store::sqlite()).await;
+    rust_writes_python_reads(&python, Store::sqlite().encrypted()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn python_and_rust_read_each_others_postgres_stores() {
+    let Some(python) = python() else { return };
+    let Some(store) = Store::postgres().await else { return };
+    python_writes_rust_reads(&python, store).await;
+    python_writes_rust_reads(&python, Store::postgres().await.unwrap().encrypted()).await;
+    rust_writes_python_reads(&python, Store::postgres().await.unwrap()).await;
+    rust_writes_python_reads(&python, Store::postgres().await.unwrap().encrypted()).await;
+}
