@@ -14,9 +14,12 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use std::time::Duration;
+
 use eventsourcing::persistence::python::AesCipher;
-use eventsourcing::persistence::{AggregateRecorder, EventQuery};
+use eventsourcing::persistence::{AggregateRecorder, BoxError, EventQuery, TrackingRecorder};
 use eventsourcing::prelude::*;
+use eventsourcing::system::{Policy, Processing, System, SystemApplication};
 use support::python_dog::{Dog, DogEvent};
 
 /// The interpreter, or `None` (having said so) to skip.
@@ -216,4 +219,106 @@ async fn python_and_rust_read_each_others_postgres_stores() {
     python_writes_rust_reads(&python, Store::postgres().await.unwrap().encrypted()).await;
     rust_writes_python_reads(&python, Store::postgres().await.unwrap()).await;
     rust_writes_python_reads(&python, Store::postgres().await.unwrap().encrypted()).await;
+}
+
+/// The Python application, as a leader of a Rust system.
+#[derive(Debug)]
+pub struct DogSchool(Application);
+
+impl SystemApplication for DogSchool {
+    const NAME: &'static str = "DogSchool";
+
+    fn from_application(app: Application) -> Self {
+        DogSchool(app)
+    }
+
+    fn application(&self) -> &Application {
+        &self.0
+    }
+}
+
+#[aggregate]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Counter {
+    count: u64,
+}
+
+#[aggregate]
+impl Counter {
+    fn create_id(trick: &str) -> Uuid {
+        Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("/counters/{trick}").as_bytes())
+    }
+
+    #[event("Created")]
+    pub fn create(trick: &str) -> Self {
+        let _ = trick;
+        Self { count: 0 }
+    }
+
+    #[event("Incremented")]
+    pub fn increment(&mut self) {
+        self.count += 1;
+    }
+}
+
+/// A Rust process application, in this library's own format, counting the tricks the
+/// Python application teaches.
+#[derive(Debug)]
+pub struct Counters(Application);
+
+impl SystemApplication for Counters {
+    const NAME: &'static str = "Counters";
+
+    fn from_application(app: Application) -> Self {
+        Counters(app)
+    }
+
+    fn application(&self) -> &Application {
+        &self.0
+    }
+}
+
+impl Policy for Counters {
+    type Event = Record<Dog>;
+
+    async fn policy(&self, event: Record<Dog>, processing: &mut Processing) -> Result<(), BoxError> {
+        let Record::Event(DomainEvent { payload: DogEvent::TrickAdded { trick }, .. }) = event else { return Ok(()) };
+        let mut counter = match processing.repository().get::<Counter>(&Counter::create_id(&trick)).await {
+            Ok(counter) => counter,
+            Err(ApplicationError::NotFound { .. }) => Counter::create(&trick),
+            Err(error) => return Err(error.into()),
+        };
+        counter.increment();
+        processing.collect(&mut counter)?;
+        Ok(())
+    }
+}
+
+/// One PostgreSQL schema, two applications side by side: Python's `DogSchool` (in
+/// Python's format) and a Rust process application following its log, woken by the
+/// NOTIFY of Python's own inserts (subscriptions do not poll).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rust_process_application_follows_a_python_application() {
+    let Some(python) = python() else { return };
+    let Some(store) = Store::postgres().await else { return };
+    let system = System::builder().pipe::<(DogSchool, Counters)>().build().unwrap();
+    let mut runner = system.runner().without_process_env().env("DOGSCHOOL_RECORD_FORMAT", "python");
+    for (key, value) in &store.rust {
+        runner = runner.env(key, value);
+    }
+    let runner = runner.start().await.unwrap();
+    // Python writes while the follower runs.
+    run(&python, "write_store.py", &store.python, "");
+    runner.wait(Duration::from_secs(20)).await.unwrap();
+    let counters = &runner.get::<Counters>().unwrap().0;
+    assert_eq!(counters.recorder().max_tracking_id("DogSchool").await.unwrap(), Some(6));
+    for (trick, count) in [("roll over", 1), ("fetch", 1)] {
+        let counter: Counter = counters.repository().get(&Counter::create_id(trick)).await.unwrap();
+        assert_eq!(counter.count, count, "{trick}");
+    }
+    // Python's tables and the follower's are side by side in the schema.
+    let topics: Vec<String> =
+        counters.notification_log().select(1, 10).await.unwrap().into_iter().map(|n| n.event.topic).collect();
+    assert_eq!(topics, ["Counter.Created", "Counter.Incremented", "Counter.Created", "Counter.Incremented"]);
+    runner.stop().await.unwrap();
 }

@@ -258,8 +258,10 @@ impl Sql {
         let autovacuum = "WITH (autovacuum_enabled = true, autovacuum_vacuum_threshold = 100000000, \
             autovacuum_vacuum_scale_factor = 0.5, autovacuum_analyze_threshold = 1000, \
             autovacuum_analyze_scale_factor = 0.01)";
-        let channel =
-            if options.schema == "public" { events_bare.clone() } else { format!("{}_{events_bare}", options.schema) };
+        // Python's channel: the events table's name, in any schema, so that Python's
+        // applications and these wake each other's subscriptions. Applications of one name
+        // in two schemas of a database wake each other too, and then find nothing new.
+        let channel = events_bare.clone();
         let columns = "originator_id, originator_version, topic, state";
         let unnest = format!("SELECT * FROM unnest($1::{id_type}[], $2::bigint[], $3::text[], $4::bytea[])");
         Ok(Sql {
@@ -295,7 +297,7 @@ impl Sql {
             primary_key: format!("{events_bare}_pkey"),
             snapshots_key: format!("{}_snapshots_pkey", options.prefix),
             channel: {
-                identifier(&channel, "the notification channel (schema and table name)")?;
+                identifier(&channel, "the notification channel (the events table's name)")?;
                 channel
             },
             // The notification rides in the insert: one statement, one round trip.
