@@ -12,7 +12,7 @@
 //!
 //! Without settings it runs on an in-memory store, registering a dog first.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use eventsourcing::prelude::*;
 
@@ -77,7 +77,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Every dog in the log, by id.
-    let mut dogs = BTreeMap::new();
+    let mut dogs = BTreeSet::new();
     let mut start = 1;
     loop {
         let section = log.select(start, 10).await?;
@@ -86,12 +86,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for notification in &section {
             println!("notification {}: {}", notification.id, notification.event.topic);
             if let Some(Record::Event(event)) = school.decode::<Record<Dog>>(notification)? {
-                dogs.insert(event.originator_id, ());
+                dogs.insert(event.originator_id);
             }
         }
     }
 
-    for id in dogs.keys() {
+    for id in &dogs {
         let mut dog: Dog = school.repository().get(id).await?;
         dog.add_trick("sit");
         school.save(&mut dog).await?;
