@@ -290,3 +290,50 @@ async fn an_application_with_python_settings_round_trips() {
         .unwrap_err();
     assert!(error.to_string().contains("RECORD_FORMAT"), "{error}");
 }
+
+/// A decimal type: serialised as its text, as decimal crates do by default.
+mod money {
+    /// An amount, e.g. `12.50`.
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct Decimal(pub String);
+}
+
+#[aggregate(python = "billing:Invoice")]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invoice {
+    amounts: Vec<money::Decimal>,
+}
+
+#[aggregate]
+impl Invoice {
+    #[event("Issued")]
+    pub fn issue(amount: money::Decimal, due: Option<DateTime<Utc>>) -> Self {
+        let _ = due;
+        Self { amounts: vec![amount] }
+    }
+}
+
+/// Decimals are written with Python's `decimal_str` tag, in sequences and options too.
+#[test]
+fn decimals_are_tagged_as_python_tags_them() {
+    let mapper = python();
+    let due = DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+    let mut invoice = Invoice::issue(money::Decimal("12.50".into()), Some(due));
+    let events = invoice.collect_events();
+    let (records, _) = mapper.encode_events::<Invoice>(&events, None).unwrap();
+    let text = String::from_utf8(records[0].state.clone()).unwrap();
+    assert!(
+        text.contains(r#""amount":{"_type_":"decimal_str","_data_":"12.50"},"due":{"_type_":"datetime_iso","_data_":"2027-01-01T00:00:00+00:00"}"#),
+        "{text}"
+    );
+    let Record::Event(back) = mapper.decode_event::<Invoice>(&records[0], &mut ChainCursor::after(None)).unwrap()
+    else {
+        panic!("not an event")
+    };
+    assert_eq!(back.payload, events[0].payload);
+    let invoice = Invoice::from_events([back]).unwrap();
+    let snapshot = mapper.encode_snapshot(&Snapshot::take(&invoice)).unwrap();
+    let text = String::from_utf8(snapshot.state.clone()).unwrap();
+    assert!(text.contains(r#""amounts":[{"_type_":"decimal_str","_data_":"12.50"}]"#), "{text}");
+    assert_eq!(mapper.decode_snapshot::<Invoice>(&snapshot).unwrap().state.amounts, invoice.amounts);
+}
