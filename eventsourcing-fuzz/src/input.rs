@@ -5,6 +5,7 @@
 
 use std::sync::LazyLock;
 
+use eventsourcing::persistence::python::{AesCipher, PythonFormat};
 use eventsourcing::persistence::{Cipher, Codec, HashChain, Mapper, OriginatorId, StoredEvent};
 use eventsourcing::prelude::Uuid;
 
@@ -142,6 +143,40 @@ pub mod reader {
     pub const CHAIN: u8 = 4;
     /// Make the chain unkeyed (with [`CHAIN`]).
     pub const UNKEYED: u8 = 8;
+}
+
+/// The Python-format mapper for configuration `config`: bit 0 zlib, bit 1 AES-GCM with
+/// [`KEY`]'s first 16 bytes, bit 2 with [`OTHER_KEY`]'s instead. Built once.
+pub fn python_mapper(config: u8) -> &'static Mapper {
+    static MAPPERS: LazyLock<Vec<Mapper>> = LazyLock::new(|| (0..8).map(build_python_mapper).collect());
+    &MAPPERS[usize::from(config & 0x07)]
+}
+
+fn build_python_mapper(config: u8) -> Mapper {
+    let mut format = PythonFormat::new();
+    if config & 1 != 0 {
+        format = format.with_zlib();
+    }
+    if config & 2 != 0 {
+        let key = if config & 4 == 0 { &KEY } else { &OTHER_KEY };
+        // 16 of 32 bytes: an AES-128 key; constructing it cannot fail.
+        if let Ok(cipher) = AesCipher::new(&key[..16]) {
+            format = format.with_cipher(cipher);
+        }
+    }
+    Mapper::python(format)
+}
+
+/// `topic` as Python's format spells it: `fuzz:Sample.Created` for an event,
+/// Python's snapshot topic for the snapshot, others as they are.
+pub fn python_topic(topic: &str) -> String {
+    if topic == "Sample" {
+        "eventsourcing.domain:Snapshot".to_owned()
+    } else if topic.starts_with("Sample") {
+        format!("fuzz:{topic}")
+    } else {
+        topic.to_owned()
+    }
 }
 
 /// The mapper for reader configuration `config` (its low four bits, see [`reader`]).

@@ -45,7 +45,7 @@ pub enum Kind {
 }
 
 /// The aggregate, at state version 2; version 1 is [`SampleStateV1`].
-#[aggregate(version = 2, upcast(SampleStateV1))]
+#[aggregate(version = 2, upcast(SampleStateV1), python = "fuzz:Sample")]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     name: String,

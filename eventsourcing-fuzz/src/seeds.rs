@@ -243,6 +243,32 @@ pub fn seeds() -> Result<Vec<Seed>, SeedError> {
         push("snapshot", format!("seed-{w}"), framed(header_of(&stored, 0, writer.reader()), &stored.state));
     }
 
+    // python: every event and the snapshot, in Python's format with each compression and
+    // cipher (the header's topic is the native one: the target spells it as Python does).
+    for config in 0..4_u8 {
+        let mapper = input::python_mapper(config);
+        // Each event alone: those Python's format cannot hold (a 128-bit number) are left out.
+        let records: Vec<StoredEvent> = events
+            .iter()
+            .filter_map(|event| mapper.encode_events::<Sample>(std::slice::from_ref(event), None).ok())
+            .flat_map(|(records, _)| records)
+            .collect();
+        let python_header = |stored: &StoredEvent, topic: u8, config: u8| Header {
+            topic,
+            version: u8::try_from(stored.originator_version).unwrap_or(0xfe),
+            originator: 0,
+            config,
+        };
+        for stored in &records {
+            let topic = input::topic_index(stored.topic.trim_start_matches("fuzz:"));
+            let header = python_header(stored, topic, config);
+            push("python", format!("seed-{config}-{}", stored.originator_version), framed(header, &stored.state));
+        }
+        let stored = mapper.encode_snapshot(&Snapshot { timestamp: epoch(), ..Snapshot::take(&aggregate) })?;
+        let header = python_header(&stored, SNAPSHOT_TOPIC, config | 8);
+        push("python", format!("seed-{config}-snapshot"), framed(header, &stored.state));
+    }
+
     codec_seeds(&events, &aggregate, &mut seeds)?;
     zstd_seeds(&events, &mut seeds)?;
     Ok(seeds)

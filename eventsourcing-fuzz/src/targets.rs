@@ -14,8 +14,15 @@ use crate::model::{Kind, Reading, Sample, SampleEvent};
 pub type Target = fn(&[u8]);
 
 /// Every target, by the name its corpus folder and its cargo-fuzz binary have.
-pub const TARGETS: &[(&str, Target)] =
-    &[("frame", frame), ("codec", codec), ("zstd", zstd), ("cipher", cipher), ("chain", chain), ("snapshot", snapshot)];
+pub const TARGETS: &[(&str, Target)] = &[
+    ("frame", frame),
+    ("codec", codec),
+    ("zstd", zstd),
+    ("cipher", cipher),
+    ("chain", chain),
+    ("snapshot", snapshot),
+    ("python", python),
+];
 
 /// The target called `name`.
 pub fn target(name: &str) -> Option<Target> {
@@ -36,7 +43,34 @@ pub const READERS: &[(&str, Reader)] = &[
     ("cipher", read_cipher),
     ("chain", read_chain),
     ("snapshot", read_snapshot),
+    ("python", read_python),
 ];
+
+/// Python `eventsourcing`'s record format: JSON with type tags, zlib, AES-GCM, events and
+/// snapshots.
+///
+/// Header: topic (spelled as Python spells it), version and originator; `config` bits 0–2
+/// as in [`input::python_mapper`], bit 3 reads a snapshot instead of an event.
+pub fn python(data: &[u8]) {
+    let _ = read_python(data);
+}
+
+/// The reader of [`python`](fn@python).
+///
+/// # Errors
+/// The decoder's error.
+pub fn read_python(data: &[u8]) -> Result<(), ReadError> {
+    let (header, state) = Header::split(data);
+    let mut stored = header.stored(state.to_vec());
+    stored.topic = input::python_topic(&stored.topic);
+    let mapper = input::python_mapper(header.config);
+    if header.config & 8 == 0 {
+        mapper.decode_event::<Sample>(&stored, &mut ChainCursor::after(None))?;
+    } else {
+        mapper.decode_snapshot::<Sample>(&stored)?;
+    }
+    Ok(())
+}
 
 /// The record frame and its flags byte: plain JSON, framed records of every flag
 /// combination, under readers with and without a cipher and a chain.

@@ -18,6 +18,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use super::codec::MAX_RECORD_SIZE;
+use super::error::BoxError;
 use super::mapper::{MapperError, RecordId};
 use super::stored::{OriginatorId, StoredEvent};
 use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent, EventMetadata, Snapshot};
@@ -221,6 +222,9 @@ pub enum AesKeyError {
     /// The key has a length AES does not take.
     #[error("the cipher key has {0} bytes; AES takes 16, 24 or 32 (base64 of that many random bytes)")]
     WrongLength(usize),
+    /// The operating system gave no random bytes for a new key.
+    #[error("no random bytes for a new key: {0}")]
+    NoRandomness(String),
 }
 
 const NONCE: usize = 12;
@@ -261,7 +265,7 @@ impl AesCipher {
             return Err(AesKeyError::WrongLength(bytes));
         }
         let mut key = vec![0_u8; bytes];
-        getrandom::fill(&mut key).map_err(|_| AesKeyError::WrongLength(0))?;
+        getrandom::fill(&mut key).map_err(|e| AesKeyError::NoRandomness(e.to_string()))?;
         Ok(base64::engine::general_purpose::STANDARD.encode(key))
     }
 
@@ -406,7 +410,7 @@ impl PythonFormat {
     /// The JSON object of a record, untagged.
     fn object(&self, stored: &StoredEvent) -> Result<Map<String, Value>, MapperError> {
         let bytes = self.open(stored)?;
-        let undecodable = |message: String, source: Option<BoxErr>| MapperError::Undecodable {
+        let undecodable = |message: String, source: Option<BoxError>| MapperError::Undecodable {
             record: RecordId::of(stored),
             field: None,
             message,
@@ -687,8 +691,6 @@ impl PythonFormat {
     }
 }
 
-type BoxErr = Box<dyn std::error::Error + Send + Sync>;
-
 /// The object of freshly written JSON, untagged, as a reader sees it.
 fn json_object(stored: &StoredEvent, json: &[u8]) -> Result<Map<String, Value>, MapperError> {
     let not_readable =
@@ -745,7 +747,15 @@ impl<E: AggregateEvent> Serialize for Payload<'_, E> {
 
 /// The fields `value` serialises into, in order.
 fn object<T: Serialize + ?Sized>(value: &T) -> Result<Map<String, Value>, String> {
-    match serde_json::to_value(value).map_err(|e| e.to_string())? {
+    let value = serde_json::to_value(value).map_err(|e| {
+        let message = e.to_string();
+        if message.starts_with("number out of range") {
+            format!("{message}: Python's record format holds integers of at most 64 bits")
+        } else {
+            message
+        }
+    })?;
+    match value {
         Value::Object(map) => Ok(map),
         other => Err(format!("Python's records hold objects of fields, not {other}")),
     }
