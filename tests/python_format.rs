@@ -337,3 +337,24 @@ fn decimals_are_tagged_as_python_tags_them() {
     assert!(text.contains(r#""amounts":[{"_type_":"decimal_str","_data_":"12.50"}]"#), "{text}");
     assert_eq!(mapper.decode_snapshot::<Invoice>(&snapshot).unwrap().state.amounts, invoice.amounts);
 }
+
+/// A log of Python records decodes into a `LogEvent` enum, which names Python's topics and
+/// passes over others by their Python topic.
+#[derive(Debug, LogEvent)]
+#[log_event(skip("billing:Invoice"))]
+enum School {
+    Dog(DomainEvent<DogEvent>),
+}
+
+#[test]
+fn python_logs_decode_into_log_event_enums() {
+    assert!(School::topics().contains(&"dogschool:Dog.Registered".to_owned()), "{:?}", School::topics());
+    let mapper = python();
+    let (dogs, _) = mapper.encode_events::<Dog>(&Dog::register("Fido").collect_events(), None).unwrap();
+    let invoice = Invoice::issue(money::Decimal("1".into()), None).collect_events();
+    let (invoices, _) = mapper.encode_events::<Invoice>(&invoice, None).unwrap();
+    let notification = |event: StoredEvent| eventsourcing::persistence::Notification { id: 1, event };
+    let School::Dog(dog) = School::decode(&mapper, &notification(dogs[0].clone())).unwrap().unwrap();
+    assert_eq!(dog.payload, DogEvent::Registered { name: "Fido".into() });
+    assert!(School::decode(&mapper, &notification(invoices[0].clone())).unwrap().is_none());
+}
