@@ -8,7 +8,7 @@ pub mod application {
     pub use eventsourcing_application::config;
     pub use eventsourcing_application::{
         Application, ApplicationBuilder, ApplicationError, Changes, ConfigError, DEFAULT_SECTION_SIZE, Environment,
-        NotificationLog, Repository, Section,
+        LogReader, NotificationLog, Repository, Section,
     };
 }
 

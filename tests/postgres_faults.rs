@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use eventsourcing::persistence::{OriginatorId, PersistenceError};
 use eventsourcing::prelude::*;
 use futures_util::StreamExt;
-use support::Dog;
+use support::{Dog, Schema};
 
 fn postgres_url() -> Option<String> {
     eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")
@@ -67,7 +67,7 @@ fn is_commit_outcome_unknown(error: &ApplicationError) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_every_backend_is_terminated_the_next_read_and_save_succeed() {
     let Some(url) = postgres_url() else { return };
-    let (name, schema) = (unique("es_fault"), unique("es_test"));
+    let (name, schema) = (unique("es_fault"), Schema::new(&url));
     let app = open(&url, &name, &schema).await;
     let mut fido = Dog::register("Fido");
     app.save(&mut fido).await.unwrap();
@@ -92,7 +92,7 @@ async fn after_every_backend_is_terminated_the_next_read_and_save_succeed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_is_woken_without_polling_after_its_listen_connection_is_terminated() {
     let Some(url) = postgres_url() else { return };
-    let (name, schema) = (unique("es_fault"), unique("es_test"));
+    let (name, schema) = (unique("es_fault"), Schema::new(&url));
     let app = open(&url, &name, &schema).await;
     let mut live = app.subscribe(None, Vec::new()).await.unwrap();
     // Let the subscription catch up (nothing yet) and start waiting.
@@ -131,7 +131,7 @@ async fn a_subscriber_and_savers_survive_backends_terminated_repeatedly() {
     const FAULTS_FOR: Duration = Duration::from_secs(3);
 
     let Some(url) = postgres_url() else { return };
-    let (name, schema) = (unique("es_fault"), unique("es_test"));
+    let (name, schema) = (unique("es_fault"), Schema::new(&url));
     let app = open(&url, &name, &schema).await;
     let mut live = app.subscribe(None, Vec::new()).await.unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));

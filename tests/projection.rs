@@ -14,7 +14,7 @@ use eventsourcing::postgres::PostgresView;
 use eventsourcing::prelude::*;
 use eventsourcing::projection::{Projection, ProjectionError, ProjectionRunner};
 use eventsourcing::sqlite::SqliteView;
-use support::{Dog, DogEvent, Note};
+use support::{Dog, DogEvent, Note, Schema};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -171,7 +171,7 @@ impl Store for Sqlite {
 
 struct Postgres {
     url: String,
-    schema: String,
+    schema: Schema,
 }
 
 impl Store for Postgres {
@@ -437,7 +437,7 @@ fn sqlite() -> Sqlite {
 
 fn postgres() -> Option<Postgres> {
     let url = eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")?;
-    Some(Postgres { url, schema: format!("es_test_{}", Uuid::new_v4().simple()) })
+    Some(Postgres { schema: Schema::new(&url), url })
 }
 
 macro_rules! on_every_store {

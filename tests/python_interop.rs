@@ -20,6 +20,7 @@ use eventsourcing::persistence::python::AesCipher;
 use eventsourcing::persistence::{AggregateRecorder, BoxError, EventQuery, TrackingRecorder};
 use eventsourcing::prelude::*;
 use eventsourcing::system::{Policy, Processing, System, SystemApplication};
+use support::Schema;
 use support::python_dog::{Dog, DogEvent};
 
 /// The interpreter, or `None` (having said so) to skip.
@@ -56,6 +57,8 @@ fn run(python: &str, script: &str, env: &[(String, String)], input: &str) -> Str
 struct Store {
     python: Vec<(String, String)>,
     rust: Vec<(String, String)>,
+    /// The PostgreSQL schema, dropped with the store.
+    _schema: Option<Schema>,
 }
 
 fn pair(key: &str, value: &str) -> (String, String) {
@@ -70,13 +73,14 @@ impl Store {
         Store {
             python: vec![pair("PERSISTENCE_MODULE", "eventsourcing.sqlite"), pair("SQLITE_DBNAME", &path)],
             rust: vec![pair("PERSISTENCE_MODULE", "sqlite"), pair("SQLITE_DBNAME", &path)],
+            _schema: None,
         }
     }
 
     /// A schema of the test's own, which Python needs to exist already.
     async fn postgres() -> Option<Self> {
         let url = eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")?;
-        let schema = format!("es_test_{}", Uuid::new_v4().simple());
+        let schema = Schema::new(&url);
         let pool = sqlx::PgPool::connect(&url).await.unwrap();
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.unwrap();
         let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
@@ -91,7 +95,7 @@ impl Store {
         ];
         let rust =
             vec![pair("PERSISTENCE_MODULE", "postgres"), pair("POSTGRES_URL", &url), pair("POSTGRES_SCHEMA", &schema)];
-        Some(Store { python, rust })
+        Some(Store { python, rust, _schema: Some(schema) })
     }
 
     /// With AES-GCM and zlib, set as Python sets them.
@@ -216,7 +220,7 @@ async fn golden_postgres_dumps_python_wrote_read_back() {
     for (name, key) in
         [("dogschool-postgres", None), ("dogschool-aes-zlib-postgres", Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYX"))]
     {
-        let schema = format!("es_test_{}", Uuid::new_v4().simple());
+        let schema = Schema::new(&url);
         let dump = std::fs::read_to_string(fixtures.join(format!("{name}.sql"))).unwrap();
         sqlx::raw_sql(sqlx::AssertSqlSafe(dump.replace("python_fixture", &schema))).execute(&pool).await.unwrap();
         let mut rust =
@@ -226,7 +230,7 @@ async fn golden_postgres_dumps_python_wrote_read_back() {
             rust.push(pair("CIPHER_KEY", key));
         }
         let wrote = std::fs::read_to_string(fixtures.join(format!("{name}.json"))).unwrap();
-        rust_reads(&Store { python: Vec::new(), rust }, &wrote).await;
+        rust_reads(&Store { python: Vec::new(), rust, _schema: Some(schema) }, &wrote).await;
     }
 }
 

@@ -8,14 +8,14 @@ mod support;
 use eventsourcing::application::ConfigError;
 use eventsourcing::persistence::PersistenceError;
 use eventsourcing::prelude::*;
-use support::Dog;
+use support::{Dog, Schema};
 
 fn postgres_url() -> Option<String> {
     eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")
 }
 
-fn schema() -> String {
-    format!("es_test_{}", Uuid::new_v4().simple())
+fn schema(url: &str) -> Schema {
+    Schema::new(url)
 }
 
 #[tokio::test]
@@ -206,7 +206,7 @@ async fn numeric_settings_out_of_range_are_errors_naming_the_variable() {
 #[tokio::test]
 async fn two_applications_in_one_postgres_database_keep_apart() {
     let Some(url) = postgres_url() else { return };
-    let schema = schema();
+    let schema = schema(&url);
     let app = |name: &str| {
         Application::builder(name).without_process_env().postgres(url.clone()).env("POSTGRES_SCHEMA", &schema).build()
     };
@@ -224,7 +224,7 @@ async fn two_applications_in_one_postgres_database_keep_apart() {
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
     )
-    .bind(&schema)
+    .bind(schema.as_str())
     .fetch_all(&pool)
     .await
     .unwrap();
@@ -269,10 +269,11 @@ async fn postgres_settings_are_checked() {
         );
     }
 
+    let missing = schema(&url);
     let app = Application::builder("App")
         .without_process_env()
         .postgres(url.clone())
-        .env("POSTGRES_SCHEMA", schema())
+        .env("POSTGRES_SCHEMA", &missing)
         .env("CREATE_TABLE", "n")
         .build()
         .await
@@ -293,6 +294,7 @@ async fn postgres_settings_are_checked() {
 
     // Components instead of a URL, with Python's variable names.
     let parsed: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+    let components = schema(&url);
     let app = Application::builder("Components")
         .without_process_env()
         .env("PERSISTENCE_MODULE", "postgres")
@@ -300,7 +302,7 @@ async fn postgres_settings_are_checked() {
         .env("POSTGRES_PORT", parsed.get_port().to_string())
         .env("POSTGRES_USER", parsed.get_username())
         .env("POSTGRES_DBNAME", parsed.get_database().unwrap_or("postgres"))
-        .env("COMPONENTS_POSTGRES_SCHEMA", schema())
+        .env("COMPONENTS_POSTGRES_SCHEMA", &components)
         .build()
         .await
         .unwrap();
@@ -314,7 +316,7 @@ async fn a_postgres_subscriber_wakes_on_another_connections_commit_without_polli
     use futures_util::StreamExt;
 
     let Some(url) = postgres_url() else { return };
-    let schema = schema();
+    let schema = schema(&url);
     let open = || {
         Application::builder("Relay")
             .without_process_env()
@@ -340,7 +342,7 @@ async fn a_postgres_subscriber_wakes_on_another_connections_commit_without_polli
 #[tokio::test]
 async fn a_postgres_writer_gives_up_on_the_table_lock_after_the_lock_timeout() {
     let Some(url) = postgres_url() else { return };
-    let schema = schema();
+    let schema = schema(&url);
     let app = Application::builder("Locked")
         .without_process_env()
         .postgres(url.clone())
@@ -369,7 +371,7 @@ async fn a_postgres_writer_gives_up_on_the_table_lock_after_the_lock_timeout() {
 #[tokio::test]
 async fn a_notification_id_clash_is_not_a_version_conflict() {
     let Some(url) = postgres_url() else { return };
-    let schema = schema();
+    let schema = schema(&url);
     let app = Application::builder("Clash")
         .without_process_env()
         .postgres(url.clone())

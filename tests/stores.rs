@@ -11,7 +11,7 @@ use eventsourcing::application::ApplicationBuilder;
 use eventsourcing::persistence::{Cipher, EventQuery, MapperError, OriginatorId, Record};
 use eventsourcing::prelude::*;
 use futures_util::StreamExt;
-use support::{Account, Dog, DogEvent, Note};
+use support::{Account, Dog, DogEvent, Note, Schema};
 
 /// Where an application keeps its events.
 #[derive(Debug, Clone)]
@@ -19,7 +19,7 @@ enum Store {
     Memory,
     SqliteMemory,
     SqliteFile(String),
-    Postgres { url: String, schema: String },
+    Postgres { url: String, schema: std::sync::Arc<Schema> },
 }
 
 // Every constructor returns an `Option`, like `postgres()`, which needs a server.
@@ -41,7 +41,7 @@ impl Store {
 
     fn postgres() -> Option<Store> {
         let url = eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")?;
-        Some(Store::Postgres { url, schema: format!("es_test_{}", Uuid::new_v4().simple()) })
+        Some(Store::Postgres { schema: std::sync::Arc::new(Schema::new(&url)), url })
     }
 
     /// A builder for the application `name` on this store, configured through the same
@@ -54,9 +54,10 @@ impl Store {
             Store::SqliteFile(path) => {
                 builder.env("PERSISTENCE_MODULE", "eventsourcing.sqlite").env("SQLITE_DBNAME", path)
             }
-            Store::Postgres { url, schema } => {
-                builder.env("PERSISTENCE_MODULE", "postgres").env("POSTGRES_URL", url).env("POSTGRES_SCHEMA", schema)
-            }
+            Store::Postgres { url, schema } => builder
+                .env("PERSISTENCE_MODULE", "postgres")
+                .env("POSTGRES_URL", url)
+                .env("POSTGRES_SCHEMA", schema.as_str()),
         }
     }
 

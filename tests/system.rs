@@ -3,7 +3,10 @@
 //! events, re-processing), the tutorial's dog school and counters, and causation.
 #![allow(missing_docs)]
 
+mod support;
+
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
@@ -15,6 +18,7 @@ use eventsourcing::system::{
     Mode, Policy, Processing, ProcessingError, Runner, RunnerBuilder, System, SystemApplication, SystemError,
     process_notification,
 };
+use support::Schema;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -361,7 +365,7 @@ enum Store {
     /// A directory of database files, one per application.
     Sqlite(std::path::PathBuf),
     /// A database URL and a schema of the test's own.
-    Postgres(String, String),
+    Postgres(String, Arc<Schema>),
 }
 
 impl Store {
@@ -377,7 +381,7 @@ impl Store {
 
     fn postgres() -> Option<Store> {
         let url = eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")?;
-        Some(Store::Postgres(url, format!("es_test_{}", Uuid::new_v4().simple())))
+        Some(Store::Postgres(url.clone(), Arc::new(Schema::new(&url))))
     }
 
     /// A runner builder for `system` on this store.
@@ -394,7 +398,7 @@ impl Store {
             }
             Store::Postgres(url, schema) => {
                 builder = builder.env("PERSISTENCE_MODULE", "postgres").env("POSTGRES_URL", url);
-                builder = builder.env("POSTGRES_SCHEMA", schema);
+                builder = builder.env("POSTGRES_SCHEMA", schema.as_str());
             }
         }
         builder
@@ -406,7 +410,9 @@ impl Store {
         match self {
             Store::Memory => {}
             Store::Sqlite(dir) => builder = builder.sqlite(dir.join(format!("{name}.sqlite")).display().to_string()),
-            Store::Postgres(url, schema) => builder = builder.postgres(url.clone()).env("POSTGRES_SCHEMA", schema),
+            Store::Postgres(url, schema) => {
+                builder = builder.postgres(url.clone()).env("POSTGRES_SCHEMA", schema.as_str());
+            }
         }
         builder.build().await.unwrap()
     }

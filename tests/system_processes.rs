@@ -4,6 +4,8 @@
 //! teaches, it still counts every trick exactly once.
 #![allow(missing_docs)]
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -11,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use eventsourcing::persistence::{NotificationQuery, TrackingRecorder};
 use eventsourcing::prelude::*;
+use support::Schema;
 
 #[aggregate]
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -72,13 +75,13 @@ fn follower_binary() -> PathBuf {
 
 struct Setup {
     url: String,
-    schema: String,
+    schema: Schema,
 }
 
 impl Setup {
     fn new() -> Option<Self> {
         let url = eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")?;
-        Some(Setup { url, schema: format!("es_test_{}", Uuid::new_v4().simple()) })
+        Some(Setup { schema: Schema::new(&url), url })
     }
 
     /// The follower process: the example, configured by the environment alone.
@@ -88,7 +91,7 @@ impl Setup {
             .env_clear()
             .env("PERSISTENCE_MODULE", "postgres")
             .env("POSTGRES_URL", &self.url)
-            .env("POSTGRES_SCHEMA", &self.schema)
+            .env("POSTGRES_SCHEMA", self.schema.as_str())
             .env("SYSTEM_FOLLOWERS", "Counters")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

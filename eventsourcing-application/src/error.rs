@@ -36,7 +36,9 @@ pub enum ApplicationError {
     )]
     SnapshottingDisabled,
     /// More notifications were asked for than one section holds.
-    #[error("requested limit {limit} greater than section size {section_size}")]
+    #[error(
+        "requested limit {limit} greater than section size {section_size}: select at most a section at a time, or go through the whole log with `notification_log().read(start)`"
+    )]
     LimitTooLarge {
         /// The limit asked for.
         limit: usize,

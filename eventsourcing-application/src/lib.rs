@@ -26,7 +26,7 @@ pub use application::{Application, ApplicationBuilder, DEFAULT_SECTION_SIZE};
 pub use changes::Changes;
 pub use error::ApplicationError;
 pub use eventsourcing_core::environment::{ConfigError, Environment};
-pub use notification_log::{NotificationLog, Section};
+pub use notification_log::{LogReader, NotificationLog, Section};
 pub use process::{Policy, Processing, ProcessingError, process_notification};
 pub use projection::{Projection, ProjectionError, ProjectionRunner};
 pub use repository::Repository;

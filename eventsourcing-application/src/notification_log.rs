@@ -1,10 +1,43 @@
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use eventsourcing_core::persistence::{AnyRecorder, ApplicationRecorder, Notification, NotificationQuery};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 
 use crate::error::ApplicationError;
 
 /// Every event of an application in the order it was committed, read in pages
 /// ("sections") of at most the section size (10 by default, as in Python).
+///
+/// To go through the whole log, [`read`](Self::read) it; `select` and `section` return one
+/// page at a time.
+///
+/// ```
+/// # use eventsourcing::prelude::*;
+/// # #[aggregate]
+/// # #[derive(Debug, Clone)]
+/// # pub struct Dog { name: String }
+/// # #[aggregate]
+/// # impl Dog {
+/// #     #[event("Registered")]
+/// #     pub fn register(name: String) -> Self { Self { name } }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), ApplicationError> {
+/// # let app = Application::builder("DogSchool").without_process_env().build().await?;
+/// for i in 0..25 {
+///     app.save(&mut Dog::register(format!("dog {i}"))).await?;
+/// }
+/// let mut log = app.notification_log().read(1);
+/// let mut count = 0;
+/// while let Some(notification) = log.next().await {
+///     let notification = notification?;
+///     count += 1;
+///     assert_eq!(notification.id, count);
+/// }
+/// assert_eq!(count, 25);
+/// # Ok(()) }
+/// ```
 ///
 /// An owned handle: cloning is cheap, and a spawned task can hold one.
 #[derive(Debug, Clone)]
@@ -94,13 +127,15 @@ impl NotificationLog {
     }
 
     /// Reads the log from `start` to its current end, section by section, following each
-    /// section's `next_id` (Python's `NotificationLogReader.read`).
-    pub fn read(&self, start: u64) -> impl Stream<Item = Result<Notification, ApplicationError>> + 'static {
+    /// section's `next_id` (Python's `NotificationLogReader.read`): `next().await` gives
+    /// each notification in turn, and the reader is also a `Stream`. For a log that is
+    /// followed as it grows, see `Application::subscribe`.
+    pub fn read(&self, start: u64) -> LogReader {
         let log = self.clone();
         let start = start.max(1);
         let first = Some(format!("{start},{}", start.saturating_add(log.section_size as u64 - 1)));
         let state = (log, first, std::collections::VecDeque::new());
-        futures_util::stream::unfold(state, |(log, mut next, mut buffer)| async move {
+        let stream = futures_util::stream::unfold(state, |(log, mut next, mut buffer)| async move {
             loop {
                 if let Some(notification) = buffer.pop_front() {
                     return Some((Ok(notification), (log, next, buffer)));
@@ -114,6 +149,34 @@ impl NotificationLog {
                     Err(error) => return Some((Err(error), (log, None, buffer))),
                 }
             }
-        })
+        });
+        LogReader { inner: Box::pin(stream) }
+    }
+}
+
+/// Reads a notification log to its end, section by section: see
+/// [`NotificationLog::read`].
+pub struct LogReader {
+    inner: Pin<Box<dyn Stream<Item = Result<Notification, ApplicationError>> + Send>>,
+}
+
+impl std::fmt::Debug for LogReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogReader").finish_non_exhaustive()
+    }
+}
+
+impl LogReader {
+    /// The next notification, or `None` at the end of the log.
+    pub async fn next(&mut self) -> Option<Result<Notification, ApplicationError>> {
+        self.inner.next().await
+    }
+}
+
+impl Stream for LogReader {
+    type Item = Result<Notification, ApplicationError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
     }
 }

@@ -27,3 +27,5 @@ pub mod sqlite;
 pub mod postgres;
 #[cfg(feature = "postgres")]
 mod reconnect;
+#[cfg(all(feature = "postgres", any(test, feature = "testing")))]
+pub mod testing;

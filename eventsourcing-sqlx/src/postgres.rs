@@ -970,7 +970,7 @@ mod tests {
     async fn store() -> Option<PostgresStore> {
         let url = env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")?;
         let mut options = PostgresOptions::from_url(&url, "resolve").unwrap();
-        options.schema = format!("es_test_{}", Uuid::new_v4().simple());
+        options.schema = crate::testing::schema(&url, "unit").await;
         Some(PostgresStore::open(options).await.unwrap())
     }
 

@@ -12,7 +12,7 @@ fn url() -> Option<String> {
 
 async fn store(id_type: IdType) -> Option<PostgresStore> {
     let mut options = PostgresOptions::from_url(&url()?, "conformance").unwrap();
-    options.schema = format!("es_test_{}", uuid::Uuid::new_v4().simple());
+    options.schema = eventsourcing_sqlx::testing::schema(&url()?, "conformance").await;
     options.id_type = id_type;
     Some(PostgresStore::open(options).await.unwrap())
 }

@@ -11,7 +11,7 @@ fn tailing_readers_see_every_commit_under_concurrent_writers() {
     let Some(url) = eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL") else { return };
     run(async {
         let mut options = PostgresOptions::from_url(&url, "stress").unwrap();
-        options.schema = format!("es_test_{}", uuid::Uuid::new_v4().simple());
+        options.schema = eventsourcing_sqlx::testing::schema(&url, "stress").await;
         options.pool_size = 12;
         let recorder = PostgresStore::open(options).await.unwrap().events();
         let stress = Stress { writers: 8, batches: 50, events_per_batch: 10 };

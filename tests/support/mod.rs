@@ -5,6 +5,8 @@
 mod fixtures;
 mod observed;
 pub mod python_dog;
+mod schema;
 
 pub use fixtures::{Account, AccountEvent, Counter, CounterEvent, Dog, DogEvent, Note, NoteEvent};
 pub use observed::Observed;
+pub use schema::Schema;
