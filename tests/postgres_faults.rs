@@ -64,6 +64,7 @@ fn is_commit_outcome_unknown(error: &ApplicationError) -> bool {
     error.to_string().contains("commit outcome unknown")
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_every_backend_is_terminated_the_next_read_and_save_succeed() {
     let Some(url) = postgres_url() else { return };
@@ -89,6 +90,7 @@ async fn after_every_backend_is_terminated_the_next_read_and_save_succeed() {
     assert_eq!(app.notification_log().max_notification_id().await.unwrap(), Some(2));
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_is_woken_without_polling_after_its_listen_connection_is_terminated() {
     let Some(url) = postgres_url() else { return };
@@ -125,6 +127,7 @@ async fn a_subscriber_is_woken_without_polling_after_its_listen_connection_is_te
     assert!(started.elapsed() < Duration::from_secs(1));
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_and_savers_survive_backends_terminated_repeatedly() {
     const WRITERS: usize = 3;

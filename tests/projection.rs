@@ -452,7 +452,7 @@ macro_rules! on_every_store {
         }
         mod postgres {
             use super::*;
-            $(#[tokio::test(flavor = "multi_thread")] async fn $case() {
+            $(#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")] #[tokio::test(flavor = "multi_thread")] async fn $case() {
                 let Some(store) = postgres() else { return };
                 super::$case(store).await
             })*

@@ -212,6 +212,7 @@ async fn golden_stores_python_wrote_read_back() {
 
 /// The PostgreSQL schemas `tests/python/make_fixtures.sh` made with Python 9.5.6 and
 /// dumped, loaded into a schema of the test's own and read without Python.
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
 #[tokio::test]
 async fn golden_postgres_dumps_python_wrote_read_back() {
     let Some(url) = eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL") else { return };
@@ -234,6 +235,7 @@ async fn golden_postgres_dumps_python_wrote_read_back() {
     }
 }
 
+#[cfg_attr(not(python_tests), ignore = "set EVENTSOURCING_PYTHON to run it")]
 #[tokio::test(flavor = "multi_thread")]
 async fn python_and_rust_read_each_others_sqlite_stores() {
     let Some(python) = python() else { return };
@@ -243,6 +245,10 @@ async fn python_and_rust_read_each_others_sqlite_stores() {
     rust_writes_python_reads(&python, Store::sqlite().encrypted()).await;
 }
 
+#[cfg_attr(
+    not(all(python_tests, postgres_tests)),
+    ignore = "set EVENTSOURCING_PYTHON and EVENTSOURCING_POSTGRES_TEST_URL to run it"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn python_and_rust_read_each_others_postgres_stores() {
     let Some(python) = python() else { return };
@@ -329,6 +335,10 @@ impl Policy for Counters {
 /// One PostgreSQL schema, two applications side by side: Python's `DogSchool` (in
 /// Python's format) and a Rust process application following its log, woken by the
 /// NOTIFY of Python's own inserts (subscriptions do not poll).
+#[cfg_attr(
+    not(all(python_tests, postgres_tests)),
+    ignore = "set EVENTSOURCING_PYTHON and EVENTSOURCING_POSTGRES_TEST_URL to run it"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rust_process_application_follows_a_python_application() {
     let Some(python) = python() else { return };

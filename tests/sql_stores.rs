@@ -203,6 +203,7 @@ async fn numeric_settings_out_of_range_are_errors_naming_the_variable() {
     );
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
 #[tokio::test]
 async fn two_applications_in_one_postgres_database_keep_apart() {
     let Some(url) = postgres_url() else { return };
@@ -244,6 +245,7 @@ async fn two_applications_in_one_postgres_database_keep_apart() {
     assert_eq!(again.repository().get::<Dog>(fido.id()).await.unwrap(), fido);
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
 #[tokio::test]
 async fn postgres_settings_are_checked() {
     let Some(url) = postgres_url() else { return };
@@ -311,6 +313,7 @@ async fn postgres_settings_are_checked() {
     assert_eq!(app.repository().get::<Dog>(dog.id()).await.unwrap(), dog);
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_subscriber_wakes_on_another_connections_commit_without_polling() {
     use futures_util::StreamExt;
@@ -339,6 +342,7 @@ async fn a_postgres_subscriber_wakes_on_another_connections_commit_without_polli
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
 #[tokio::test]
 async fn a_postgres_writer_gives_up_on_the_table_lock_after_the_lock_timeout() {
     let Some(url) = postgres_url() else { return };
@@ -368,6 +372,7 @@ async fn a_postgres_writer_gives_up_on_the_table_lock_after_the_lock_timeout() {
     app.save(&mut Dog::register("Rex")).await.expect("the lock is free again");
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
 #[tokio::test]
 async fn a_notification_id_clash_is_not_a_version_conflict() {
     let Some(url) = postgres_url() else { return };

@@ -276,7 +276,7 @@ macro_rules! on_every_store {
         on_every_store!(@store memory; $($scenario),*);
         on_every_store!(@store sqlite_memory; $($scenario),*);
         on_every_store!(@store sqlite_file; $($scenario),*);
-        on_every_store!(@store postgres; $($scenario),*);
+        on_every_store!(@postgres $($scenario),*);
     };
     (@store $store:ident; $($scenario:ident),*) => {
         mod $store {
@@ -284,6 +284,19 @@ macro_rules! on_every_store {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $scenario() {
                     if let Some(store) = super::Store::$store() {
+                        super::$scenario(store).await;
+                    }
+                }
+            )*
+        }
+    };
+    (@postgres $($scenario:ident),*) => {
+        mod postgres {
+            $(
+                #[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    if let Some(store) = super::Store::postgres() {
                         super::$scenario(store).await;
                     }
                 }

@@ -866,8 +866,10 @@ macro_rules! on_every_store {
                 async fn sqlite_inline() { run(Some(Store::sqlite()), Mode::Inline).await }
                 #[tokio::test(flavor = "multi_thread")]
                 async fn sqlite_tasks() { run(Some(Store::sqlite()), Mode::Tasks).await }
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
                 #[tokio::test(flavor = "multi_thread")]
                 async fn postgres_inline() { run(Store::postgres(), Mode::Inline).await }
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
                 #[tokio::test(flavor = "multi_thread")]
                 async fn postgres_tasks() { run(Store::postgres(), Mode::Tasks).await }
             }

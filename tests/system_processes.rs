@@ -134,6 +134,7 @@ async fn count(counters: &Application, trick: &str) -> u64 {
 
 /// The follower in another process processes what the leader here saves, woken by
 /// LISTEN/NOTIFY, and catches up with what was saved before it started.
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_follower_in_another_process_follows_the_leader() {
     let Some(setup) = Setup::new() else { return };
@@ -165,6 +166,7 @@ async fn a_follower_in_another_process_follows_the_leader() {
 /// The follower process is killed at random moments, again and again, while the leader
 /// saves: when a last follower has caught up, every trick is counted exactly once and
 /// the counters' events are exactly those one count each makes.
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_follower_killed_in_a_loop_counts_every_trick_exactly_once() {
     let Some(setup) = Setup::new() else { return };

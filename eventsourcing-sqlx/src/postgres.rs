@@ -976,6 +976,7 @@ mod tests {
 
     /// A cut-off COMMIT stands for a transaction the store can no longer see: here, one
     /// held open on another connection, as a backend whose client vanished would be.
+    #[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_cut_off_commit_is_resolved_once_the_lost_transaction_has_ended() {
         let Some(store) = store().await else { return };

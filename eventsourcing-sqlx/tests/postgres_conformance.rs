@@ -19,10 +19,10 @@ async fn store(id_type: IdType) -> Option<PostgresStore> {
 
 mod events {
     use super::*;
-    eventsourcing_core::recorder_conformance_tests!(optional process, || async { Some(store(IdType::Uuid).await?.events()) });
+    eventsourcing_core::recorder_conformance_tests!(postgres process, || async { Some(store(IdType::Uuid).await?.events()) });
 }
 
 mod snapshots {
     use super::*;
-    eventsourcing_core::recorder_conformance_tests!(optional aggregate, || async { Some(store(IdType::Uuid).await?.snapshots()) });
+    eventsourcing_core::recorder_conformance_tests!(postgres aggregate, || async { Some(store(IdType::Uuid).await?.snapshots()) });
 }

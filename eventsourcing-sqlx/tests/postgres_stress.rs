@@ -6,6 +6,7 @@
 use eventsourcing_core::testing::{Stress, run, tailing_readers_see_every_commit};
 use eventsourcing_sqlx::postgres::{PostgresOptions, PostgresStore};
 
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
 #[test]
 fn tailing_readers_see_every_commit_under_concurrent_writers() {
     let Some(url) = eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL") else { return };

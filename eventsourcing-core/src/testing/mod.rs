@@ -84,11 +84,17 @@ pub fn new_id() -> OriginatorId {
 /// by `$make` (an expression callable as `$make().await`).
 ///
 /// With `optional` before the kind, `$make().await` returns an `Option`, and `None` skips
-/// each test (for stores that need a server the environment may not name).
+/// each test (for stores that need a server the environment may not name). `postgres` is
+/// `optional`, and also marks each test ignored unless the crate that expands it is built
+/// with `--cfg postgres_tests` (set by its build script when
+/// `EVENTSOURCING_POSTGRES_TEST_URL` is), so that the test summary counts the skips.
 #[macro_export]
 macro_rules! recorder_conformance_tests {
     (optional $kind:ident, $make:expr) => {
         $crate::recorder_conformance_tests!(@ $kind, $make, optional);
+    };
+    (postgres $kind:ident, $make:expr) => {
+        $crate::recorder_conformance_tests!(@ $kind, $make, postgres);
     };
     ($kind:ident, $make:expr) => {
         $crate::recorder_conformance_tests!(@ $kind, $make, required);
@@ -116,6 +122,18 @@ macro_rules! recorder_conformance_tests {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_tests {
+    (postgres, $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
+            #[test]
+            fn $name() {
+                $crate::testing::run(async {
+                    let Some(recorder) = $crate::__conformance_tests!(@make optional, $make) else { return };
+                    $crate::testing::$name(&recorder).await;
+                });
+            }
+        )*
+    };
     ($mode:ident, $make:expr; $($name:ident),* $(,)?) => {
         $(
             #[test]
