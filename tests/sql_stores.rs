@@ -8,7 +8,7 @@ mod support;
 use eventsourcing::application::ConfigError;
 use eventsourcing::persistence::PersistenceError;
 use eventsourcing::prelude::*;
-use support::{Dog, Schema};
+use support::{Account, Dog, Schema};
 
 fn postgres_url() -> Option<String> {
     eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")
@@ -394,4 +394,39 @@ async fn a_notification_id_clash_is_not_a_version_conflict() {
     let error = app.save(&mut Dog::register("Fido")).await.unwrap_err();
     assert!(!error.is_conflict(), "{error}");
     assert!(matches!(error, ApplicationError::Persistence(PersistenceError::Data { .. })), "{error}");
+}
+
+/// Tables made with UUID ids, opened with `ORIGINATOR_ID_TYPE=text` (or the other way
+/// round), are refused when the application starts, naming the table and what to do.
+#[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
+#[tokio::test]
+async fn tables_of_the_other_id_type_are_refused_at_start_up() {
+    let Some(url) = postgres_url() else { return };
+    let schema = schema(&url);
+    let open = |id_type: &'static str| {
+        Application::builder("Accounts")
+            .without_process_env()
+            .postgres(url.clone())
+            .env("POSTGRES_SCHEMA", &schema)
+            .env("ORIGINATOR_ID_TYPE", id_type)
+            .build()
+    };
+    let app = open("uuid").await.unwrap();
+    let error = app.save(&mut Account::open("1")).await.unwrap_err();
+    assert!(error.to_string().contains("set ORIGINATOR_ID_TYPE=text"), "{error}");
+
+    let error = open("text").await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains(&format!("{schema}.accounts_events keeps originator_id as uuid")), "{message}");
+    assert!(message.contains("set ORIGINATOR_ID_TYPE=uuid"), "{message}");
+    let drop = format!("DROP TABLE {schema}.accounts_events, {schema}.accounts_snapshots, {schema}.accounts_tracking");
+    assert!(message.contains(&drop), "{message}");
+
+    // Following the advice: the tables are made again with text ids, which then work.
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&pool).await.unwrap();
+    let app = open("text").await.unwrap();
+    let mut account = Account::open("1");
+    app.save(&mut account).await.unwrap();
+    assert_eq!(app.repository().get::<Account>(account.id()).await.unwrap().version(), 1);
 }

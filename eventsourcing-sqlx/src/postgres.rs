@@ -423,7 +423,42 @@ impl PostgresStore {
         if options.create_tables {
             store.create_tables().await?;
         }
+        store.check_id_columns(&options).await?;
         Ok(store)
+    }
+
+    /// Checks that existing tables keep ids as `ORIGINATOR_ID_TYPE` says: a table made
+    /// with the other type fails every write later with a confusing driver error.
+    async fn check_id_columns(&self, options: &PostgresOptions) -> Result<()> {
+        let tables: Vec<String> = ["events", "snapshots"].iter().map(|t| format!("{}_{t}", options.prefix)).collect();
+        let found: Vec<(String, String)> = sqlx::query_as(
+            "SELECT table_name::text, data_type::text FROM information_schema.columns \
+             WHERE table_schema = $1 AND table_name = ANY($2) AND column_name = 'originator_id'",
+        )
+        .bind(&options.schema)
+        .bind(&tables)
+        .fetch_all(&self.shared.pool)
+        .await
+        .map_err(map)?;
+        let (configured, other) = match options.id_type {
+            IdType::Uuid => ("uuid", "text"),
+            IdType::Text => ("text", "uuid"),
+        };
+        let Some((table, _)) = found.iter().find(|(_, data_type)| data_type == other) else { return Ok(()) };
+        let qualified: Vec<String> = ["events", "snapshots", "tracking"]
+            .iter()
+            .map(|t| format!("{}.{}_{t}", options.schema, options.prefix))
+            .collect();
+        Err(PersistenceError::Configuration {
+            message: format!(
+                "the table {}.{table} keeps originator_id as {other}, but ORIGINATOR_ID_TYPE is {configured}: \
+                 set ORIGINATOR_ID_TYPE={other} to use the tables as they are, or, if what they hold may go, \
+                 `DROP TABLE {}` to have them made again with {configured} ids",
+                options.schema,
+                qualified.join(", ")
+            ),
+            source: None,
+        })
     }
 
     /// Creates the schema, tables and index if missing. Safe to run from several
