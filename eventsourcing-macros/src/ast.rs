@@ -106,7 +106,13 @@ impl AggregateImpl {
                     match attrs.as_slice() {
                         [] => rest.push(ImplItem::Fn(method)),
                         [attr, more @ ..] => {
-                            has_creation_attempt |= !matches!(method.sig.inputs.first(), Some(FnArg::Receiver(_)));
+                            // A function without `self`, or a method returning `Self` (which is
+                            // reported as a creation event with a receiver to remove).
+                            let returns_self = self_ident.as_ref().is_some_and(|ident| {
+                                matches!(returns(&method.sig.output, ident), Returns::SelfType | Returns::ResultOfSelf)
+                            });
+                            has_creation_attempt |=
+                                returns_self || !matches!(method.sig.inputs.first(), Some(FnArg::Receiver(_)));
                             for extra in more {
                                 cx.error_spanned_by(extra, "a method records one event: remove the extra `#[event]`");
                             }
@@ -224,6 +230,21 @@ impl Command {
                     &sig.output,
                     "a creation event (an `#[event]` function without `self`) returns `Self` or `Result<Self, E>`; \
                      to change an existing aggregate take `&mut self`",
+                );
+                false
+            }
+            (Kind::Mutating, Returns::SelfType | Returns::ResultOfSelf) => {
+                let receiver = sig
+                    .inputs
+                    .first()
+                    .map_or_else(|| quote::ToTokens::to_token_stream(&sig.ident), quote::ToTokens::to_token_stream);
+                fail(
+                    &receiver,
+                    &format!(
+                        "`{}` returns `Self`, so it records the event that creates the aggregate: a creation \
+                         event takes no `self`; remove `&mut self`",
+                        sig.ident
+                    ),
                 );
                 false
             }
