@@ -4,15 +4,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use eventsourcing_core::persistence::Notification;
-use futures_util::future::BoxFuture;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::application::Application;
-use crate::process::{Policy, ProcessingError};
+use crate::process::Policy;
 use crate::runner::{Running, Shared, deadline};
-use crate::system::{Follow, SystemError};
+use crate::system::{Follower, SystemError};
 
 /// Runs a policy that follows one upstream application, outside any system: an
 /// event-sourced projection (Python's `EventSourcedProjectionRunner`), whose view is the
@@ -95,37 +93,13 @@ impl<P> std::fmt::Debug for EventSourcedProjectionRunner<P> {
     }
 }
 
-/// A policy with the application it records into, outside a system.
-struct Standalone<P> {
-    application: Application,
-    policy: Arc<P>,
-}
-
-impl<P: Policy> Follow for Standalone<P> {
-    fn application(&self) -> &Application {
-        &self.application
-    }
-
-    fn topics(&self) -> Vec<String> {
-        <P::Event as eventsourcing_core::persistence::LogEvent>::topics()
-    }
-
-    fn process<'a>(
-        &'a self,
-        leader: &'a Application,
-        notification: &'a Notification,
-    ) -> BoxFuture<'a, Result<Vec<u64>, ProcessingError>> {
-        Box::pin(crate::process::process_notification(&*self.policy, &self.application, leader, notification))
-    }
-}
-
 impl<P: Policy> EventSourcedProjectionRunner<P> {
     /// Starts following `upstream` (an application in this process, or one configured to
     /// open another process's store) with `policy`, recording into `application`. Needs a
     /// tokio runtime.
     pub fn start(upstream: &Application, application: Application, policy: P) -> Self {
         let policy = Arc::new(policy);
-        let follow = Arc::new(Standalone { application, policy: policy.clone() });
+        let follow = Arc::new(Follower { application, policy: policy.clone() });
         let shared = Arc::new(Shared { failed: Mutex::new(None), changed: Notify::new() });
         let running = Arc::new(Running { follow, leaders: vec![upstream.clone()], shared: shared.clone() });
         let (stop, stopped) = watch::channel(false);

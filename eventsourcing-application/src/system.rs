@@ -131,8 +131,8 @@ impl Node {
     fn follower<T: ProcessApplication>() -> Self {
         Node {
             wrap: |application| {
-                let wrapped = Arc::new(T::from_application(application));
-                Wrapped { any: wrapped.clone(), follow: Some(Arc::new(Follower(wrapped))) }
+                let wrapped = Arc::new(T::from_application(application.clone()));
+                Wrapped { any: wrapped.clone(), follow: Some(Arc::new(Follower { application, policy: wrapped })) }
             },
             is_follower: true,
             ..Node::of::<T>()
@@ -154,15 +154,20 @@ pub(crate) trait Follow: Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<u64>, ProcessingError>>;
 }
 
-struct Follower<T>(Arc<T>);
+/// A policy with the application it records into: a system's process application (its
+/// own policy), or an event-sourced projection's.
+pub(crate) struct Follower<P> {
+    pub(crate) application: Application,
+    pub(crate) policy: Arc<P>,
+}
 
-impl<T: ProcessApplication> Follow for Follower<T> {
+impl<P: Policy> Follow for Follower<P> {
     fn application(&self) -> &Application {
-        self.0.application()
+        &self.application
     }
 
     fn topics(&self) -> Vec<String> {
-        <T::Event as eventsourcing_core::persistence::LogEvent>::topics()
+        <P::Event as eventsourcing_core::persistence::LogEvent>::topics()
     }
 
     fn process<'a>(
@@ -170,7 +175,7 @@ impl<T: ProcessApplication> Follow for Follower<T> {
         leader: &'a Application,
         notification: &'a Notification,
     ) -> BoxFuture<'a, Result<Vec<u64>, ProcessingError>> {
-        Box::pin(process_notification(&*self.0, self.0.application(), leader, notification))
+        Box::pin(process_notification(&*self.policy, &self.application, leader, notification))
     }
 }
 
