@@ -24,7 +24,8 @@ pub(crate) struct EnvelopeRef<'a, E> {
     pub(crate) payload: Option<&'a E>,
 }
 
-struct PayloadRef<'a, E>(Option<&'a E>);
+/// An event's fields, serialised without its name (or a marker's, without any).
+pub(crate) struct PayloadRef<'a, E>(pub(crate) Option<&'a E>);
 
 impl<E: AggregateEvent> Serialize for PayloadRef<'_, E> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -280,7 +281,7 @@ impl<'de, A: Aggregate> DeserializeSeed<'de> for SnapshotSeed<'_, A> {
 
 /// Deserialises an aggregate's state stored at `version`; an unknown version is skipped
 /// and returned as `Err(version)`.
-fn deserialize_state<'de, A, D>(version: u32, deserializer: D) -> Result<Result<A, u32>, D::Error>
+pub(crate) fn deserialize_state<'de, A, D>(version: u32, deserializer: D) -> Result<Result<A, u32>, D::Error>
 where
     A: Aggregate,
     D: Deserializer<'de>,

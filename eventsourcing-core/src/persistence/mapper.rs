@@ -839,7 +839,7 @@ fn parse_frame(state: &[u8]) -> Option<Frame<'_>> {
 }
 
 /// The record's originator id as the aggregate's id type.
-fn originator_id<Id: AggregateId>(stored: &StoredEvent) -> Result<Id, MapperError> {
+pub(crate) fn originator_id<Id: AggregateId>(stored: &StoredEvent) -> Result<Id, MapperError> {
     Id::from_originator_id(&stored.originator_id).ok_or_else(|| MapperError::Undecodable {
         record: RecordId::of(stored),
         field: None,

@@ -12,13 +12,15 @@ use aes_gcm::aes::Aes192;
 use aes_gcm::{Aes128Gcm, Aes256Gcm, AesGcm, KeyInit, Nonce, Tag};
 use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use thiserror::Error;
 use uuid::Uuid;
 
 use super::codec::MAX_RECORD_SIZE;
+use super::envelope::{PayloadRef, deserialize_state};
 use super::error::BoxError;
+use super::mapper::originator_id;
 use super::mapper::{MapperError, RecordId};
 use super::stored::{OriginatorId, StoredEvent};
 use crate::domain::{Aggregate, AggregateEvent, AggregateId, DomainEvent, EventMetadata, Snapshot};
@@ -442,19 +444,9 @@ impl PythonFormat {
             message,
             source: None,
         };
-        let Some(python) = E::PYTHON_TOPIC else {
-            return Err(fail(
-                &stored,
-                format!(
-                    "{} has no Python topic, which Python's record format needs: declare it with \
-                     #[aggregate(python = \"module:{}\")]",
-                    E::AGGREGATE,
-                    E::AGGREGATE
-                ),
-            ));
-        };
+        let Some(python) = E::PYTHON_TOPIC else { return Err(no_python_topic(&stored, E::AGGREGATE)) };
         stored.topic = format!("{python}.{}", info.name);
-        let fields = object(&Payload(&event.payload)).map_err(|message| fail(&stored, message))?;
+        let fields = object(&PayloadRef(Some(&event.payload))).map_err(|message| fail(&stored, message))?;
         let mut entries = Map::with_capacity(fields.len() + 6);
         entries.insert(TIMESTAMP.to_owned(), tag_datetime(&event.timestamp));
         if info.creates {
@@ -468,9 +460,7 @@ impl PythonFormat {
                     format!("the field {key:?} has a name Python's record format keeps for itself"),
                 ));
             }
-            if let Some((_, shape)) = shapes.iter().find(|(field, _)| *field == key) {
-                tag(&mut value, shape);
-            }
+            tag_field(&key, &mut value, shapes);
             entries.insert(key, value);
         }
         let metadata = &event.metadata;
@@ -518,20 +508,14 @@ impl PythonFormat {
             message,
             source: None,
         };
-        let timestamp = match object.remove(TIMESTAMP) {
-            Some(Value::String(text)) => parse_datetime(&text)
-                .ok_or_else(|| undecodable(Some(TIMESTAMP), format!("{text:?} is not a datetime")))?,
-            _ => return Err(undecodable(Some(TIMESTAMP), "missing: a Python event has a timestamp".into())),
-        };
+        let timestamp = datetime_field(object.remove(TIMESTAMP), "missing: a Python event has a timestamp")
+            .map_err(|message| undecodable(Some(TIMESTAMP), message))?;
         object.remove(ORIGINATOR_TOPIC);
-        let version = match object.remove(CLASS_VERSION) {
-            None => 1,
-            Some(value) => value
-                .as_u64()
-                .and_then(|v| u32::try_from(v).ok())
-                .filter(|v| *v >= 1)
-                .ok_or_else(|| undecodable(Some(CLASS_VERSION), format!("{value} is not a class version")))?,
-        };
+        let version = match class_version(object.remove(CLASS_VERSION)) {
+            Ok(0) => Err("0 is not a class version".to_owned()),
+            other => other,
+        }
+        .map_err(|message| undecodable(Some(CLASS_VERSION), message))?;
         let derived = derived_metadata(&stored.originator_id, stored.originator_version);
         let id = |object: &mut Map<String, Value>, key: &str| -> Result<Option<Uuid>, MapperError> {
             match object.remove(key) {
@@ -574,24 +558,13 @@ impl PythonFormat {
             message,
             source: None,
         };
-        let Some(python) = A::PYTHON_TOPIC else {
-            return Err(fail(
-                &stored,
-                format!(
-                    "{} has no Python topic: declare it with #[aggregate(python = \"module:{}\")]",
-                    A::NAME,
-                    A::NAME
-                ),
-            ));
-        };
+        let Some(python) = A::PYTHON_TOPIC else { return Err(no_python_topic(&stored, A::NAME)) };
         let fields = object(&snapshot.state).map_err(|message| fail(&stored, message))?;
         let mut state = Map::with_capacity(fields.len() + 3);
         state.insert("_created_on".to_owned(), tag_datetime(&snapshot.created_on));
         state.insert("_modified_on".to_owned(), tag_datetime(&snapshot.modified_on));
         for (key, mut value) in fields {
-            if let Some((_, shape)) = A::__PYTHON_FIELDS.iter().find(|(field, _)| *field == key) {
-                tag(&mut value, shape);
-            }
+            tag_field(&key, &mut value, A::__PYTHON_FIELDS);
             state.insert(key, value);
         }
         if A::STATE_VERSION > 1 {
@@ -641,11 +614,8 @@ impl PythonFormat {
         if topic.as_ref().and_then(Value::as_str) != A::PYTHON_TOPIC {
             return Err(MapperError::UnknownTopic { record: record(), aggregate: A::NAME });
         }
-        let time = |value: Option<Value>, field: &str| match value {
-            Some(Value::String(text)) => {
-                parse_datetime(&text).ok_or_else(|| undecodable(field, format!("{text:?} is not a datetime")))
-            }
-            _ => Err(undecodable(field, "missing".into())),
+        let time = |value: Option<Value>, field: &str| {
+            datetime_field(value, "missing").map_err(|message| undecodable(field, message))
         };
         let timestamp = time(object.remove(TIMESTAMP), TIMESTAMP)?;
         let Some(Value::Object(mut state)) = object.remove("state") else {
@@ -653,32 +623,16 @@ impl PythonFormat {
         };
         let created_on = time(state.remove("_created_on"), "state._created_on")?;
         let modified_on = time(state.remove("_modified_on"), "state._modified_on")?;
-        let version = match state.remove(CLASS_VERSION) {
-            None => 1,
-            Some(value) => value
-                .as_u64()
-                .and_then(|v| u32::try_from(v).ok())
-                .ok_or_else(|| undecodable("state.class_version", format!("{value} is not a class version")))?,
-        };
-        let originator_id = A::Id::from_originator_id(&stored.originator_id)
-            .ok_or_else(|| undecodable("originator_id", format!("not a valid {}", std::any::type_name::<A::Id>())))?;
-        let state = Value::Object(state);
-        let aggregate = match version {
-            v if v == A::STATE_VERSION => match A::__deserialize_state(state) {
-                Some(result) => result.map_err(|e| undecodable("state", e.to_string()))?,
-                None => {
-                    return Err(undecodable("state", format!("{} does not derive Deserialize", A::NAME)));
-                }
-            },
-            v if v > A::STATE_VERSION || v == 0 => {
-                return Err(MapperError::UnsupportedVersion {
-                    record: record(),
-                    version: v,
-                    current: A::STATE_VERSION,
-                });
-            }
-            v => A::__deserialize_old_state(v, state).map_err(|e| undecodable("state", e.to_string()))?,
-        };
+        let version = class_version(state.remove(CLASS_VERSION))
+            .map_err(|message| undecodable("state.class_version", message))?;
+        let originator_id = originator_id::<A::Id>(stored)?;
+        let aggregate = deserialize_state::<A, _>(version, Value::Object(state))
+            .map_err(|e| undecodable("state", e.to_string()))?
+            .map_err(|version| MapperError::UnsupportedVersion {
+                record: record(),
+                version,
+                current: A::STATE_VERSION,
+            })?;
         Ok(Snapshot {
             originator_id,
             originator_version: stored.originator_version,
@@ -700,6 +654,43 @@ fn json_object(stored: &StoredEvent, json: &[u8]) -> Result<Map<String, Value>, 
     match value {
         Value::Object(map) => Ok(map),
         _ => Err(not_readable("not a JSON object".into())),
+    }
+}
+
+/// The error for an aggregate type that declares no Python topic.
+fn no_python_topic(stored: &StoredEvent, aggregate: &str) -> MapperError {
+    MapperError::Encode {
+        record: RecordId::of(stored),
+        message: format!(
+            "{aggregate} has no Python topic, which Python's record format needs: declare it with \
+             #[aggregate(python = \"module:{aggregate}\")]"
+        ),
+        source: None,
+    }
+}
+
+/// Tags the field `key` as `shapes` say, if they name it.
+fn tag_field(key: &str, value: &mut Value, shapes: &[(&str, PyShape)]) {
+    if let Some((_, shape)) = shapes.iter().find(|(field, _)| *field == key) {
+        tag(value, shape);
+    }
+}
+
+/// A datetime Python wrote, or `missing` if there is none.
+fn datetime_field(value: Option<Value>, missing: &str) -> Result<DateTime<Utc>, String> {
+    match value {
+        Some(Value::String(text)) => parse_datetime(&text).ok_or_else(|| format!("{text:?} is not a datetime")),
+        _ => Err(missing.to_owned()),
+    }
+}
+
+/// The `class_version` Python wrote, 1 if it wrote none.
+fn class_version(value: Option<Value>) -> Result<u32, String> {
+    match value {
+        None => Ok(1),
+        Some(value) => {
+            value.as_u64().and_then(|v| u32::try_from(v).ok()).ok_or_else(|| format!("{value} is not a class version"))
+        }
     }
 }
 
@@ -734,15 +725,6 @@ fn derived_metadata(originator_id: &OriginatorId, originator_version: u64) -> Ev
 
 fn tag_uuid(id: Uuid) -> Value {
     tagged(PyType::Uuid, id.simple().to_string())
-}
-
-/// An event's fields, serialised without its name.
-struct Payload<'a, E>(&'a E);
-
-impl<E: AggregateEvent> Serialize for Payload<'_, E> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize_payload(serializer)
-    }
 }
 
 /// The fields `value` serialises into, in order.
