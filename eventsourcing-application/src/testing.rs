@@ -377,6 +377,9 @@ pub enum TestError {
     Processing(#[from] ProcessingError),
 }
 
+/// A decoded event of aggregate type `A`.
+type EventOf<A> = DomainEvent<<A as Aggregate>::Event, <A as Aggregate>::Id>;
+
 /// The events a policy recorded while processing the events of one step.
 #[derive(Debug, Default)]
 pub struct Recorded {
@@ -402,13 +405,11 @@ impl Recorded {
     /// If one is of another type, or cannot be decoded.
     #[track_caller]
     pub fn then<A: Aggregate>(&self) -> Vec<DomainEvent<A::Event, A::Id>> {
-        let Some(follower) = &self.follower else { return Vec::new() };
-        self.notifications
-            .iter()
-            .map(|notification| match Record::<A>::decode(follower.mapper(), notification) {
-                Ok(Some(Record::Event(event))) => event,
-                Ok(_) => panic!("the policy recorded {}, not an event of {}", notification.event.topic, A::NAME),
-                Err(error) => panic!("cannot decode what the policy recorded: {error}"),
+        self.decoded::<A>()
+            .map(|(notification, event)| {
+                event.unwrap_or_else(|| {
+                    panic!("the policy recorded {}, not an event of {}", notification.event.topic, A::NAME)
+                })
             })
             .collect()
     }
@@ -419,14 +420,19 @@ impl Recorded {
     /// If one of `A`'s cannot be decoded.
     #[track_caller]
     pub fn events<A: Aggregate>(&self) -> Vec<DomainEvent<A::Event, A::Id>> {
-        let Some(follower) = &self.follower else { return Vec::new() };
-        self.notifications
-            .iter()
-            .filter_map(|notification| match Record::<A>::decode(follower.mapper(), notification) {
-                Ok(Some(Record::Event(event))) => Some(event),
-                Ok(_) => None,
-                Err(error) => panic!("cannot decode what the policy recorded: {error}"),
+        self.decoded::<A>().filter_map(|(_, event)| event).collect()
+    }
+
+    /// Each recorded notification, with its event if it is one of `A`'s.
+    fn decoded<A: Aggregate>(&self) -> impl Iterator<Item = (&Notification, Option<EventOf<A>>)> {
+        self.follower.iter().flat_map(move |follower| {
+            self.notifications.iter().map(move |notification| {
+                match Record::<A>::decode(follower.mapper(), notification) {
+                    Ok(Some(Record::Event(event))) => (notification, Some(event)),
+                    Ok(_) => (notification, None),
+                    Err(error) => panic!("cannot decode what the policy recorded: {error}"),
+                }
             })
-            .collect()
+        })
     }
 }
