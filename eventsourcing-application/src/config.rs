@@ -97,20 +97,11 @@ pub fn mapper_from_env(env: &Environment) -> Result<Mapper, ConfigError> {
             _ => return Err(invalid()),
         }
     }
-    let key = env.lookup("CIPHER_KEY").filter(|(_, value)| !value.trim().is_empty());
-    if let Some((variable, value)) = env.lookup("CIPHER_TOPIC").filter(|(_, value)| !value.trim().is_empty()) {
-        let text = value.trim().to_ascii_lowercase();
-        if !matches!(text.as_str(), "xchacha20poly1305" | "xchacha20-poly1305") {
-            return Err(ConfigError::Invalid {
-                variable,
-                value: value.to_owned(),
-                expected: "xchacha20poly1305 (the only cipher; Python's AES-GCM is not supported)".into(),
-            });
-        }
-        if key.is_none() {
-            return Err(ConfigError::Missing { variable: "CIPHER_KEY".into(), reason: format!("{variable} is set") });
-        }
-    }
+    let key = cipher_key(
+        env,
+        |topic| matches!(topic.to_ascii_lowercase().as_str(), "xchacha20poly1305" | "xchacha20-poly1305"),
+        "xchacha20poly1305 (the cipher of this library's format; Python's AES-GCM is RECORD_FORMAT=python's)",
+    )?;
     if let Some((variable, value)) = key {
         let cipher = Cipher::from_base64(value).map_err(|error| ConfigError::Invalid {
             variable,
@@ -173,6 +164,25 @@ pub fn cache_from_env(env: &Environment) -> Result<Option<usize>, ConfigError> {
     Ok(size.map(|size| usize::try_from(size).unwrap_or(0)))
 }
 
+/// The variable holding `CIPHER_KEY` and its value, if set. `CIPHER_TOPIC`, if set, must be
+/// one `accepts` (given it trimmed), and then needs the key.
+fn cipher_key<'e>(
+    env: &'e Environment,
+    accepts: impl Fn(&str) -> bool,
+    expected: &str,
+) -> Result<Option<(String, &'e str)>, ConfigError> {
+    let key = env.lookup("CIPHER_KEY").filter(|(_, value)| !value.trim().is_empty());
+    if let Some((variable, value)) = env.lookup("CIPHER_TOPIC").filter(|(_, value)| !value.trim().is_empty()) {
+        if !accepts(value.trim()) {
+            return Err(ConfigError::Invalid { variable, value: value.to_owned(), expected: expected.to_owned() });
+        }
+        if key.is_none() {
+            return Err(ConfigError::Missing { variable: "CIPHER_KEY".into(), reason: format!("{variable} is set") });
+        }
+    }
+    Ok(key)
+}
+
 /// Python's record format (`RECORD_FORMAT=python`), with Python's settings: its JSON
 /// transcoder, `COMPRESSOR_TOPIC=eventsourcing.compressor:ZlibCompressor`, and AES-GCM
 /// with `CIPHER_KEY` (base64 of 16, 24 or 32 bytes; `CIPHER_TOPIC` may name Python's
@@ -202,15 +212,11 @@ fn python_mapper_from_env(env: &Environment) -> Result<Mapper, ConfigError> {
             }
         }
     }
-    let key = env.lookup("CIPHER_KEY").filter(|(_, value)| !value.trim().is_empty());
-    if let Some((variable, value)) = env.lookup("CIPHER_TOPIC").filter(|(_, value)| !value.trim().is_empty()) {
-        if !matches!(value.trim(), "eventsourcing.cipher:AESCipher" | "eventsourcing.cryptography:AESCipher" | "aes") {
-            return Err(invalid(variable, value, "eventsourcing.cipher:AESCipher with RECORD_FORMAT=python"));
-        }
-        if key.is_none() {
-            return Err(ConfigError::Missing { variable: "CIPHER_KEY".into(), reason: format!("{variable} is set") });
-        }
-    }
+    let key = cipher_key(
+        env,
+        |topic| matches!(topic, "eventsourcing.cipher:AESCipher" | "eventsourcing.cryptography:AESCipher" | "aes"),
+        "eventsourcing.cipher:AESCipher with RECORD_FORMAT=python",
+    )?;
     if let Some((variable, value)) = key {
         let cipher =
             AesCipher::from_base64(value).map_err(|error| invalid(variable, "(hidden)", &error.to_string()))?;
