@@ -1,0 +1,518 @@
+//! The library beside the raw database, in one run, as a table.
+//!
+//! Each row measures one operation of the library and, where the database can do the same
+//! work without it, raw sqlx on the same tables with the same bytes (the records the library
+//! wrote): saving one new aggregate, saving 10 aggregates × 100 events at once, writers
+//! saving concurrently, getting aggregates of 100 and 10,000 events (from their events, from
+//! a snapshot, and encrypted and compressed), and reading the notification log in pages of
+//! 1,000 with decoding. Every figure is the median of three rounds.
+//!
+//! `EVENTSOURCING_POSTGRES_TEST_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench speed`
+//!
+//! Without the variable, PostgreSQL's rows are left out. `SPEED_STORES=memory,sqlite` measures
+//! only those stores; `SPEED_ROUND_MS` sets the length of a round of a throughput measurement
+//! (default 700 ms).
+#![allow(missing_docs)]
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eventsourcing::application::ApplicationBuilder;
+use eventsourcing::persistence::{ChainCursor, Cipher, NotificationQuery};
+use eventsourcing::prelude::*;
+use tokio::runtime::Runtime;
+
+#[aggregate]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dog {
+    name: String,
+    tricks: Vec<String>,
+}
+
+#[aggregate]
+impl Dog {
+    #[event("Registered")]
+    pub fn register(name: String) -> Self {
+        Self { name, tricks: Vec::new() }
+    }
+
+    #[event("TrickAdded")]
+    pub fn add_trick(&mut self, trick: String) {
+        self.tricks.push(trick);
+    }
+}
+
+fn dog_with(tricks: usize) -> Dog {
+    let mut dog = Dog::register("Fido".into());
+    for n in 0..tricks {
+        dog.add_trick(format!("trick number {n}"));
+    }
+    dog
+}
+
+const ROUNDS: usize = 3;
+const WRITERS: usize = 8;
+
+fn round() -> Duration {
+    let ms = std::env::var("SPEED_ROUND_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(700);
+    Duration::from_millis(ms)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Operations per second (each operation counting `per_op`), the median of three rounds.
+async fn rate<F, Fut>(per_op: u64, mut op: F) -> f64
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    op().await;
+    let mut rates = Vec::new();
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        let mut done = 0_u64;
+        while start.elapsed() < round() {
+            op().await;
+            done += per_op;
+        }
+        rates.push(done as f64 / start.elapsed().as_secs_f64());
+    }
+    median(rates)
+}
+
+/// Milliseconds per operation, the median of three rounds of at least `round()` each.
+async fn millis<F, Fut>(mut op: F) -> f64
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    op().await;
+    let mut times = Vec::new();
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        let mut n = 0_u32;
+        while n < 3 || start.elapsed() < round() / 2 {
+            op().await;
+            n += 1;
+        }
+        times.push(start.elapsed().as_secs_f64() * 1000.0 / f64::from(n));
+    }
+    median(times)
+}
+
+/// Transactions per second of `writers` tasks each running `op` in a loop for a round;
+/// the median of three rounds.
+async fn concurrent<F, Fut>(writers: usize, op: F) -> f64
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let op = Arc::new(op);
+    op().await;
+    let mut rates = Vec::new();
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..writers)
+            .map(|_| {
+                let op = op.clone();
+                tokio::spawn(async move {
+                    let mut done = 0_u64;
+                    while start.elapsed() < round() {
+                        op().await;
+                        done += 1;
+                    }
+                    done
+                })
+            })
+            .collect();
+        let mut done = 0;
+        for task in tasks {
+            done += task.await.unwrap();
+        }
+        rates.push(done as f64 / start.elapsed().as_secs_f64());
+    }
+    median(rates)
+}
+
+/// The table, printed row by row as it is measured.
+struct Table;
+
+impl Table {
+    fn row(&mut self, operation: &str, library: String, raw: String, ratio: String) {
+        println!("| {operation} | {library} | {raw} | {ratio} |");
+    }
+
+    /// A throughput beside its raw twin: ratio = library / raw (higher is better).
+    fn rates(&mut self, operation: &str, unit: &str, library: f64, raw: Option<(&str, f64)>) {
+        let (raw, ratio) = match raw {
+            Some((what, r)) => (format!("{} {unit} {what}", count(r)), format!("{:.2}x", library / r)),
+            None => ("-".into(), "-".into()),
+        };
+        self.row(operation, format!("{} {unit}", count(library)), raw, ratio);
+    }
+
+    /// A time beside its raw twin: ratio = library / raw (lower is better).
+    fn times(&mut self, operation: &str, library: f64, raw: Option<(&str, f64)>) {
+        let (raw, ratio) = match raw {
+            Some((what, r)) => (format!("{} {what}", ms(r)), format!("{:.2}x", library / r)),
+            None => ("-".into(), "-".into()),
+        };
+        self.row(operation, ms(library), raw, ratio);
+    }
+}
+
+fn count(value: f64) -> String {
+    if value >= 100_000.0 { format!("{:.0}k", value / 1000.0) } else { format!("{value:.0}") }
+}
+
+fn ms(value: f64) -> String {
+    if value < 1.0 { format!("{value:.3} ms") } else { format!("{value:.2} ms") }
+}
+
+/// A raw connection to the same tables.
+#[derive(Clone)]
+enum Raw {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool, String),
+}
+
+impl Raw {
+    /// Inserts one row in autocommit.
+    async fn insert_one(&self, state: &[u8]) {
+        match self {
+            Raw::Sqlite(pool) => {
+                sqlx::query("INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, 1, 'Dog.Registered', ?)")
+                    .bind(Uuid::new_v4().simple().to_string())
+                    .bind(state)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            Raw::Postgres(pool, table) => {
+                let sql = format!(
+                    "INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES ($1, 1, 'Dog.Registered', $2)"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(Uuid::new_v4()).bind(state).execute(pool).await.unwrap();
+            }
+        }
+    }
+
+    /// Inserts one row in an explicit transaction.
+    async fn insert_one_in_transaction(&self, state: &[u8]) {
+        let Raw::Postgres(pool, table) = self else { unreachable!() };
+        let mut tx = pool.begin().await.unwrap();
+        let sql = format!(
+            "INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES ($1, 1, 'Dog.Registered', $2)"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(Uuid::new_v4()).bind(state).execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// Inserts rows in one transaction: row by row on SQLite, one `unnest` on PostgreSQL.
+    async fn insert_many(&self, rows: &[(Uuid, i64)], state: &[u8]) {
+        match self {
+            Raw::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+                for (id, version) in rows {
+                    sqlx::query("INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, ?, 'Dog.TrickAdded', ?)")
+                        .bind(id.simple().to_string())
+                        .bind(version)
+                        .bind(state)
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                }
+                tx.commit().await.unwrap();
+            }
+            Raw::Postgres(pool, table) => {
+                let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+                let versions: Vec<i64> = rows.iter().map(|r| r.1).collect();
+                let topics = vec!["Dog.TrickAdded"; rows.len()];
+                let states = vec![state; rows.len()];
+                let sql = format!(
+                    "INSERT INTO {table} (originator_id, originator_version, topic, state) \
+                     SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bytea[])"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(&ids)
+                    .bind(&versions)
+                    .bind(&topics)
+                    .bind(&states)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    /// Selects one aggregate's rows, as the library does.
+    async fn select(&self, id: Uuid) -> usize {
+        match self {
+            Raw::Sqlite(pool) => sqlx::query(
+                "SELECT originator_id, originator_version, topic, state FROM stored_events \
+                 WHERE originator_id = ? ORDER BY originator_version",
+            )
+            .bind(id.simple().to_string())
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .len(),
+            Raw::Postgres(pool, table) => {
+                let sql = format!(
+                    "SELECT originator_id, originator_version, topic, state FROM {table} \
+                     WHERE originator_id = $1 ORDER BY originator_version"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(pool).await.unwrap().len()
+            }
+        }
+    }
+
+    /// One page of 1,000 notifications after `after`.
+    async fn page(&self, after: i64) -> usize {
+        match self {
+            Raw::Sqlite(pool) => sqlx::query(
+                "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events \
+                 WHERE rowid > ? ORDER BY rowid LIMIT 1000",
+            )
+            .bind(after)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .len(),
+            Raw::Postgres(pool, table) => {
+                let sql = format!(
+                    "SELECT notification_id, originator_id, originator_version, topic, state FROM {table} \
+                     WHERE notification_id > $1 ORDER BY notification_id LIMIT 1000"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after).fetch_all(pool).await.unwrap().len()
+            }
+        }
+    }
+}
+
+/// One store: its plain application, the same store encrypted and compressed, and the raw
+/// connection.
+struct Store {
+    name: &'static str,
+    plain: Application,
+    sealed: Application,
+    raw: Option<Raw>,
+    /// Dropped after the run (PostgreSQL).
+    schemas: Vec<String>,
+}
+
+async fn build(name: &'static str, configure: impl Fn(ApplicationBuilder, &str) -> ApplicationBuilder) -> Application {
+    let key = Cipher::generate_key().unwrap();
+    let sealed = name == "Sealed";
+    let builder = Application::builder(name).without_process_env().snapshotting(true);
+    let builder = if sealed {
+        builder.env("CIPHER_KEY", key).env("COMPRESSOR_TOPIC", "zstd")
+    } else {
+        builder
+    };
+    configure(builder, name).build().await.unwrap()
+}
+
+async fn stores() -> Vec<Store> {
+    let mut stores = Vec::new();
+    stores.push(Store {
+        name: "memory",
+        plain: build("Plain", |b, _| b).await,
+        sealed: build("Sealed", |b, _| b).await,
+        raw: None,
+        schemas: Vec::new(),
+    });
+
+    let dir = std::env::temp_dir().join("eventsourcing-speed");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |what: &str| dir.join(format!("{what}-{}.sqlite", Uuid::new_v4())).display().to_string();
+    let plain_path = file("plain");
+    let plain = build("Plain", |b, _| b.sqlite(plain_path.clone())).await;
+    let sealed_path = file("sealed");
+    let sealed = build("Sealed", |b, _| b.sqlite(sealed_path.clone())).await;
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&plain_path)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Full),
+        )
+        .await
+        .unwrap();
+    stores.push(Store { name: "SQLite", plain, sealed, raw: Some(Raw::Sqlite(pool)), schemas: Vec::new() });
+
+    match std::env::var("EVENTSOURCING_POSTGRES_TEST_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => {
+            let schema = format!("es_speed_{}", Uuid::new_v4().simple());
+            let on_postgres = |b: ApplicationBuilder, _: &str| {
+                b.postgres(url.clone()).env("POSTGRES_SCHEMA", &schema).env("POSTGRES_POOL_SIZE", "10")
+            };
+            let plain = build("Plain", on_postgres).await;
+            let sealed = build("Sealed", on_postgres).await;
+            let pool = sqlx::postgres::PgPoolOptions::new().max_connections(10).connect(&url).await.unwrap();
+            let table = format!("\"{schema}\".plain_events");
+            stores.push(Store {
+                name: "PostgreSQL",
+                plain,
+                sealed,
+                raw: Some(Raw::Postgres(pool, table)),
+                schemas: vec![schema],
+            });
+        }
+        None => eprintln!("PostgreSQL left out: set EVENTSOURCING_POSTGRES_TEST_URL to include it"),
+    }
+    stores
+}
+
+async fn measure(store: &Store, table: &mut Table) {
+    let name = store.name;
+    let app = &store.plain;
+    // The bytes the library writes for one event, for the raw twin to write too.
+    let registered = app.mapper().encode_events::<Dog>(dog_with(0).pending_events(), None).unwrap().0;
+    let added = app.mapper().encode_events::<Dog>(&dog_with(1).pending_events()[1..], None).unwrap().0;
+    let (one, trick) = (registered[0].state.clone(), added[0].state.clone());
+
+    let library = rate(1, || async {
+        app.save(&mut Dog::register("Fido".into())).await.unwrap();
+    })
+    .await;
+    match &store.raw {
+        Some(raw @ Raw::Postgres(..)) => {
+            let auto = rate(1, || raw.insert_one(&one)).await;
+            let tx = rate(1, || raw.insert_one_in_transaction(&one)).await;
+            table.rates(&format!("{name}: save 1 new aggregate (1 event)"), "/s", library, Some(("autocommit INSERT", auto)));
+            table.rates(&format!("{name}: the same"), "/s", library, Some(("BEGIN/INSERT/COMMIT", tx)));
+        }
+        Some(raw) => {
+            let auto = rate(1, || raw.insert_one(&one)).await;
+            table.rates(&format!("{name}: save 1 new aggregate (1 event)"), "/s", library, Some(("INSERT", auto)));
+        }
+        None => table.rates(&format!("{name}: save 1 new aggregate (1 event)"), "/s", library, None),
+    }
+
+    let library = rate(1000, || async {
+        let mut dogs: Vec<Dog> = (0..10).map(|_| dog_with(99)).collect();
+        app.save(&mut dogs[..]).await.unwrap();
+    })
+    .await;
+    let raw = match &store.raw {
+        Some(raw) => {
+            let what = if matches!(raw, Raw::Sqlite(_)) { "row by row, one transaction" } else { "one unnest INSERT" };
+            let r = rate(1000, || async {
+                let rows: Vec<(Uuid, i64)> =
+                    (0..10).flat_map(|_| std::iter::repeat(Uuid::new_v4()).zip(1..=100)).collect();
+                raw.insert_many(&rows, &trick).await;
+            })
+            .await;
+            Some((what, r))
+        }
+        None => None,
+    };
+    table.rates(&format!("{name}: save 10 aggregates x 100 events at once"), "ev/s", library, raw);
+
+    if matches!(store.raw, Some(Raw::Postgres(..))) {
+        let one_writer = rate(1, || async {
+            app.save(&mut Dog::register("Fido".into())).await.unwrap();
+        })
+        .await;
+        let shared = app.clone();
+        let many = concurrent(WRITERS, move || {
+            let app = shared.clone();
+            async move {
+                app.save(&mut Dog::register("Fido".into())).await.unwrap();
+            }
+        })
+        .await;
+        let raw = store.raw.clone().unwrap();
+        let state = one.clone();
+        let raw_many = concurrent(WRITERS, move || {
+            let (raw, state) = (raw.clone(), state.clone());
+            async move { raw.insert_one(&state).await }
+        })
+        .await;
+        table.row(
+            &format!("{name}: {WRITERS} writers, 1-event saves"),
+            format!("{} tx/s ({:.2}x 1 writer: {})", count(many), many / one_writer, count(one_writer)),
+            format!("{} tx/s autocommit INSERTs", count(raw_many)),
+            format!("{:.2}x", many / raw_many),
+        );
+    }
+
+    for size in [100_usize, 10_000] {
+        let mut dog = dog_with(size - 1);
+        app.save(&mut dog).await.unwrap();
+        let id = *dog.id();
+        let library = millis(|| async {
+            app.repository().get::<Dog>(&id).await.unwrap();
+        })
+        .await;
+        let raw = match &store.raw {
+            Some(raw) => Some(("SELECT", millis(|| async { assert_eq!(raw.select(id).await, size) }).await)),
+            None => None,
+        };
+        table.times(&format!("{name}: get a {size}-event aggregate"), library, raw);
+        if size == 10_000 {
+            app.take_snapshot::<Dog>(&id, None).await.unwrap();
+            let snapshot = millis(|| async {
+                app.repository().get::<Dog>(&id).await.unwrap();
+            })
+            .await;
+            table.times(&format!("{name}: get it from a snapshot"), snapshot, None);
+
+            let sealed = &store.sealed;
+            let mut dog = dog_with(size - 1);
+            sealed.save(&mut dog).await.unwrap();
+            let id = *dog.id();
+            let encrypted = millis(|| async {
+                sealed.repository().get::<Dog>(&id).await.unwrap();
+            })
+            .await;
+            table.times(&format!("{name}: get it encrypted + zstd"), encrypted, Some(("plain", library)));
+        }
+    }
+
+    let library = rate(1000, || async {
+        let page = app.recorder().select_notifications(NotificationQuery::after(Some(0), 1000)).await.unwrap();
+        let mut cursor = ChainCursor::after(None);
+        for n in &page {
+            app.mapper().decode_event::<Dog>(&n.event, &mut cursor).unwrap();
+        }
+        assert_eq!(page.len(), 1000);
+    })
+    .await;
+    let raw = match &store.raw {
+        Some(raw) => Some(("paged SELECT", rate(1000, || async { assert_eq!(raw.page(0).await, 1000) }).await)),
+        None => None,
+    };
+    table.rates(&format!("{name}: read + decode the log, pages of 1000"), "ev/s", library, raw);
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter or other arguments are not used.
+    let rt = Runtime::new().unwrap();
+    rt.block_on(async {
+        let stores = stores().await;
+        let mut table = Table;
+        println!("| operation | this library | raw sqlx, same work | ratio |");
+        println!("|---|---|---|---|");
+        let only = std::env::var("SPEED_STORES").unwrap_or_default().to_lowercase();
+        for store in &stores {
+            if only.is_empty() || only.split(',').any(|s| s.trim() == store.name.to_lowercase()) {
+                measure(store, &mut table).await;
+            }
+        }
+        for store in &stores {
+            if let Some(Raw::Postgres(pool, _)) = &store.raw {
+                for schema in &store.schemas {
+                    let sql = format!("DROP SCHEMA \"{schema}\" CASCADE");
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await.unwrap();
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(std::env::temp_dir().join("eventsourcing-speed"));
+    });
+}
