@@ -309,11 +309,7 @@ async fn build(name: &'static str, configure: impl Fn(ApplicationBuilder, &str) 
     let key = Cipher::generate_key().unwrap();
     let sealed = name == "Sealed";
     let builder = Application::builder(name).without_process_env().snapshotting(true);
-    let builder = if sealed {
-        builder.env("CIPHER_KEY", key).env("COMPRESSOR_TOPIC", "zstd")
-    } else {
-        builder
-    };
+    let builder = if sealed { builder.env("CIPHER_KEY", key).env("COMPRESSOR_TOPIC", "zstd") } else { builder };
     configure(builder, name).build().await.unwrap()
 }
 
@@ -384,7 +380,12 @@ async fn measure(store: &Store, table: &mut Table) {
         Some(raw @ Raw::Postgres(..)) => {
             let auto = rate(1, || raw.insert_one(&one)).await;
             let tx = rate(1, || raw.insert_one_in_transaction(&one)).await;
-            table.rates(&format!("{name}: save 1 new aggregate (1 event)"), "/s", library, Some(("autocommit INSERT", auto)));
+            table.rates(
+                &format!("{name}: save 1 new aggregate (1 event)"),
+                "/s",
+                library,
+                Some(("autocommit INSERT", auto)),
+            );
             table.rates(&format!("{name}: the same"), "/s", library, Some(("BEGIN/INSERT/COMMIT", tx)));
         }
         Some(raw) => {

@@ -235,9 +235,67 @@ struct Sql {
     select_snapshots: String,
     select_notifications: String,
     max_notification: String,
-    count_notifications: String,
+    /// The function that writes events in one round trip, with its signature (for
+    /// `to_regprocedure`) and the statement that makes it; `None` if its name would be
+    /// too long, and events are then written in a transaction of several statements.
+    write_function: Option<WriteFunction>,
+    /// The lock timeout the function sets (`250ms`), or empty for none.
+    lock_timeout: String,
+    /// The rows stored at a batch's ids and versions, to resolve a write cut off midway.
+    select_written: String,
     insert_tracking: String,
     max_tracking: String,
+}
+
+/// The server-side function that writes a batch of events in one round trip: it takes the
+/// table lock, records the tracking position (if any), inserts the events and notifies, in
+/// the one transaction of the statement that calls it. Its name carries a version, so that
+/// a later change makes a new function beside the old one.
+#[derive(Debug)]
+struct WriteFunction {
+    /// `<schema>.<events table>_write_v1(<argument types>)`, for `to_regprocedure`.
+    signature: String,
+    create: String,
+    call: String,
+}
+
+/// The SQLSTATE by which the function refuses a tracking position that is not beyond the
+/// recorded one; the error's detail is the recorded position.
+const TRACKING_REFUSED: &str = "ES409";
+
+impl WriteFunction {
+    fn new(schema: &str, events_bare: &str, id_type: &str, events: &str, tracking: &str) -> Option<Self> {
+        let name = format!("{schema}.{}", identifier(&format!("{events_bare}_write_v1"), "the function").ok()?);
+        let arguments = format!("{id_type}[], bigint[], text[], bytea[], text, text, text, bigint");
+        Some(WriteFunction {
+            signature: format!("{name}({arguments})"),
+            create: format!(
+                "CREATE OR REPLACE FUNCTION {name}(ids {id_type}[], versions bigint[], topics text[], states bytea[], \
+                 channel text, lock_timeout text, tracking_name text, tracking_id bigint) \
+                 RETURNS SETOF bigint LANGUAGE plpgsql AS $write$ \
+                 DECLARE recorded bigint; \
+                 BEGIN \
+                   IF lock_timeout <> '' THEN PERFORM set_config('lock_timeout', lock_timeout, true); END IF; \
+                   LOCK TABLE {events} IN EXCLUSIVE MODE; \
+                   IF tracking_name IS NOT NULL THEN \
+                     INSERT INTO {tracking} AS t (application_name, notification_id) VALUES (tracking_name, tracking_id) \
+                       ON CONFLICT (application_name) DO UPDATE SET notification_id = EXCLUDED.notification_id \
+                       WHERE t.notification_id < EXCLUDED.notification_id; \
+                     IF NOT FOUND THEN \
+                       SELECT t.notification_id INTO recorded FROM {tracking} t WHERE t.application_name = tracking_name; \
+                       RAISE EXCEPTION 'the tracking position is not beyond the recorded one' \
+                         USING ERRCODE = '{TRACKING_REFUSED}', DETAIL = coalesce(recorded::text, ''); \
+                     END IF; \
+                   END IF; \
+                   RETURN QUERY WITH new AS (INSERT INTO {events} (originator_id, originator_version, topic, state) \
+                       SELECT * FROM unnest(ids, versions, topics, states) RETURNING notification_id) \
+                     SELECT new.notification_id FROM new ORDER BY new.notification_id; \
+                   PERFORM pg_notify(channel, ''); \
+                 END $write$"
+            ),
+            call: format!("SELECT * FROM {name}($1, $2, $3, $4, $5, $6, $7, $8)"),
+        })
+    }
 }
 
 impl Sql {
@@ -263,6 +321,12 @@ impl Sql {
         // in two schemas of a database wake each other too, and then find nothing new.
         let channel = events_bare.clone();
         let columns = "originator_id, originator_version, topic, state";
+        // A timeout below a millisecond still times out (zero would mean never).
+        let lock_ms = if options.lock_timeout.is_zero() {
+            0
+        } else {
+            i64::try_from(options.lock_timeout.as_millis().max(1)).unwrap_or(i64::MAX)
+        };
         let unnest = format!("SELECT * FROM unnest($1::{id_type}[], $2::bigint[], $3::text[], $4::bytea[])");
         Ok(Sql {
             create: vec![
@@ -284,12 +348,8 @@ impl Sql {
                 ),
             ],
             lock: {
-                // A timeout below a millisecond still times out (zero would mean never).
-                let timeout = if options.lock_timeout.is_zero() {
-                    String::new()
-                } else {
-                    format!(" SET LOCAL lock_timeout = '{}ms';", options.lock_timeout.as_millis().max(1))
-                };
+                let timeout =
+                    if lock_ms == 0 { String::new() } else { format!(" SET LOCAL lock_timeout = '{lock_ms}ms';") };
                 format!(
                     "SET LOCAL idle_in_transaction_session_timeout = '5s';{timeout} LOCK TABLE {events} IN EXCLUSIVE MODE"
                 )
@@ -315,7 +375,12 @@ impl Sql {
                  AND (cardinality($3::text[]) = 0 OR topic = ANY($3)) ORDER BY notification_id LIMIT $4"
             ),
             max_notification: format!("SELECT MAX(notification_id) FROM {events}"),
-            count_notifications: format!("SELECT count(*) FROM {events} WHERE notification_id = ANY($1)"),
+            write_function: WriteFunction::new(&schema, &events_bare, id_type, &events, &tracking),
+            lock_timeout: if lock_ms == 0 { String::new() } else { format!("{lock_ms}ms") },
+            select_written: format!(
+                "SELECT originator_id, originator_version, state, notification_id FROM {events} \
+                 WHERE (originator_id, originator_version) IN (SELECT * FROM unnest($1::{id_type}[], $2::bigint[]))"
+            ),
             insert_tracking: format!(
                 "INSERT INTO {tracking} AS t (application_name, notification_id) VALUES ($1, $2) \
                  ON CONFLICT (application_name) DO UPDATE SET notification_id = EXCLUDED.notification_id \
@@ -339,6 +404,9 @@ struct Shared {
     sql: Sql,
     ids: IdType,
     poll: Option<Duration>,
+    /// Whether the database has the write function (made with the tables; an older
+    /// database, with `CREATE_TABLE=no`, may not).
+    one_trip: bool,
     /// Woken by the store's one LISTEN connection, started by the first subscription.
     listener: tokio::sync::Mutex<Option<watch::Receiver<u64>>>,
     /// When a connection was last lost, so that the pool checks the idle ones.
@@ -349,6 +417,16 @@ struct Shared {
 enum IdArray {
     Uuid(Vec<Uuid>),
     Text(Vec<String>),
+}
+
+impl IdArray {
+    /// The ids as the store reads them back.
+    fn ids(&self) -> Vec<OriginatorId> {
+        match self {
+            IdArray::Uuid(ids) => ids.iter().copied().map(OriginatorId::Uuid).collect(),
+            IdArray::Text(ids) => ids.iter().cloned().map(OriginatorId::Text).collect(),
+        }
+    }
 }
 
 /// Why a tracking position was not written.
@@ -364,8 +442,9 @@ enum Failed {
     /// The connection was lost before `COMMIT` was sent: the transaction rolled back, and
     /// the write may be made again.
     BeforeCommit(sqlx::Error),
-    /// The connection was lost while committing: the write may or may not be stored.
-    AtCommit { error: sqlx::Error, notification_ids: Vec<i64> },
+    /// The connection was lost once the write was sent, while committing or before the
+    /// answer came: it may or may not be stored.
+    Unknown(sqlx::Error),
     /// Anything else (a conflict, bad data): final.
     Final(PersistenceError),
 }
@@ -410,19 +489,32 @@ impl PostgresStore {
     }
 
     async fn build(pool: PgPool, options: PostgresOptions, losses: Arc<Losses>) -> Result<Self> {
+        let sql = Sql::new(&options)?;
+        if options.create_tables {
+            create_tables(&pool, &sql).await?;
+        }
+        let one_trip = match &sql.write_function {
+            Some(function) => has_function(&pool, function).await?,
+            None => false,
+        };
+        if !one_trip {
+            tracing::info!(
+                table = %sql.channel,
+                "the database has no write function for these tables (made with CREATE_TABLE=yes): \
+                 events are written in a transaction of several round trips"
+            );
+        }
         let store = PostgresStore {
             shared: Arc::new(Shared {
                 pool,
-                sql: Sql::new(&options)?,
+                sql,
                 ids: options.id_type,
                 poll: options.poll_interval,
+                one_trip,
                 listener: tokio::sync::Mutex::new(None),
                 losses,
             }),
         };
-        if options.create_tables {
-            store.create_tables().await?;
-        }
         store.check_id_columns(&options).await?;
         Ok(store)
     }
@@ -467,13 +559,7 @@ impl PostgresStore {
     /// # Errors
     /// [`PersistenceError`] from the database.
     pub async fn create_tables(&self) -> Result<()> {
-        let mut tx = self.shared.pool.begin().await.map_err(map)?;
-        // Serialise concurrent creators: CREATE ... IF NOT EXISTS races on the catalog.
-        sqlx::query("SELECT pg_advisory_xact_lock(4412062907316)").execute(&mut *tx).await.map_err(map)?;
-        for ddl in &self.shared.sql.create {
-            sqlx::query(AssertSqlSafe(ddl.as_str())).execute(&mut *tx).await.map_err(map)?;
-        }
-        tx.commit().await.map_err(map)
+        create_tables(&self.shared.pool, &self.shared.sql).await
     }
 
     /// The connection pool.
@@ -547,9 +633,10 @@ impl PostgresStore {
 
     /// Writes events (or snapshots) and a tracking position.
     ///
-    /// A lost connection is retried when the write provably did not take effect: before
-    /// `COMMIT` was sent, the transaction rolled back with its connection. When the
-    /// connection is lost during `COMMIT` itself, the outcome is resolved (see
+    /// Events go through the write function, in one round trip, when the database has it;
+    /// otherwise (and for a tracking position alone) through a transaction of several
+    /// statements. A lost connection is retried when the write provably did not take
+    /// effect. When it is lost after the write was sent, the outcome is resolved (see
     /// [`PostgresStore::resolve_commit`]) rather than guessed.
     async fn write(&self, snapshots: bool, events: Vec<StoredEvent>, tracking: Option<Tracking>) -> Result<Vec<u64>> {
         let ids = self.id_array(events.iter().map(|e| &e.originator_id))?;
@@ -557,37 +644,42 @@ impl PostgresStore {
         let topics: Vec<&str> = events.iter().map(|e| e.topic.as_str()).collect();
         let states: Vec<&[u8]> = events.iter().map(|e| e.state.as_slice()).collect();
         let sql = &self.shared.sql;
-        let statement = if snapshots { &sql.insert_snapshots } else { &sql.insert_events };
-        let insert = || {
-            let query = sqlx::query(AssertSqlSafe(statement.as_str()));
-            let query = match &ids {
-                IdArray::Uuid(ids) => query.bind(ids),
-                IdArray::Text(ids) => query.bind(ids),
-            };
-            query.bind(&versions).bind(&topics).bind(&states)
-        };
+        let bind = |statement| batch(statement, &ids, &versions, &topics, &states);
         if snapshots {
             if events.is_empty() {
                 return Ok(Vec::new());
             }
             // One statement is atomic on its own: no transaction, no lock.
-            return self.write_snapshots(&events, || insert().execute(&self.shared.pool)).await.map(|()| Vec::new());
+            let insert = || bind(sql.insert_snapshots.as_str()).execute(&self.shared.pool);
+            return self.write_snapshots(&events, insert).await.map(|()| Vec::new());
         }
+        let position = tracking.as_ref().map(|t| version_to_db(t.notification_id)).transpose()?;
+        let function = sql.write_function.as_ref().filter(|_| self.shared.one_trip && !events.is_empty());
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let failed = match self.transact(&events, tracking.as_ref(), insert().bind(&sql.channel)).await {
-                Ok(notification_ids) => return notification_ids.into_iter().map(version_from_db).collect(),
-                Err(failed) => failed,
+            let written = match function {
+                Some(function) => {
+                    let call = bind(function.call.as_str())
+                        .bind(&sql.channel)
+                        .bind(&sql.lock_timeout)
+                        .bind(tracking.as_ref().map(|t| t.application_name.as_str()))
+                        .bind(position);
+                    self.call(&events, tracking.as_ref(), call).await
+                }
+                None => {
+                    self.transact(&events, tracking.as_ref(), bind(sql.insert_events.as_str()).bind(&sql.channel)).await
+                }
             };
-            let error = match failed {
-                Failed::Final(error) => return Err(error),
-                Failed::BeforeCommit(error) => error,
-                Failed::AtCommit { error, notification_ids } => {
-                    if self.resolve_commit(&error, &notification_ids, tracking.as_ref()).await? {
-                        return notification_ids.into_iter().map(version_from_db).collect();
+            let error = match written {
+                Ok(notification_ids) => return notification_ids.into_iter().map(version_from_db).collect(),
+                Err(Failed::Final(error)) => return Err(error),
+                Err(Failed::BeforeCommit(error)) => error,
+                Err(Failed::Unknown(error)) => {
+                    match self.resolve_commit(&error, &events, &ids, &versions, tracking.as_ref()).await? {
+                        Some(notification_ids) => return notification_ids.into_iter().map(version_from_db).collect(),
+                        None => error,
                     }
-                    error
                 }
             };
             if attempt >= ATTEMPTS {
@@ -596,6 +688,36 @@ impl PostgresStore {
             tracing::warn!(%error, attempt, "connection lost before commit; writing again to PostgreSQL");
             tokio::time::sleep(retry_delay(attempt)).await;
         }
+    }
+
+    /// One call of the write function: one statement, so one transaction, in one round
+    /// trip. Returns the notification ids.
+    async fn call(
+        &self,
+        events: &[StoredEvent],
+        tracking: Option<&Tracking>,
+        call: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
+    ) -> std::result::Result<Vec<i64>, Failed> {
+        let lost = |error: sqlx::Error| {
+            if self.shared.losses.note(&error) { Failed::BeforeCommit(error) } else { Failed::Final(map(error)) }
+        };
+        let mut connection = self.shared.pool.acquire().await.map_err(lost)?;
+        let rows = match call.fetch_all(&mut *connection).await {
+            Ok(rows) => rows,
+            Err(error) if self.shared.losses.note(&error) => return Err(Failed::Unknown(error)),
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(TRACKING_REFUSED) => {
+                let recorded = db
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .and_then(|pg| pg.detail())
+                    .and_then(|detail| detail.parse().ok());
+                return Err(match tracking {
+                    Some(tracking) => Failed::Final(tracking_conflict(tracking, recorded)),
+                    None => Failed::Final(map(sqlx::Error::Database(db))),
+                });
+            }
+            Err(error) => return Err(Failed::Final(insert_error(&error, events, &self.shared.sql.primary_key))),
+        };
+        rows.iter().map(|row| row.try_get(0).map_err(|e| Failed::Final(map(e)))).collect()
     }
 
     /// One attempt at a transaction: the table lock (if there are events), the tracking
@@ -635,34 +757,38 @@ impl PostgresStore {
         }
         match tx.commit().await {
             Ok(()) => Ok(notification_ids),
-            Err(error) if self.shared.losses.note(&error) => Err(Failed::AtCommit { error, notification_ids }),
+            Err(error) if self.shared.losses.note(&error) => Err(Failed::Unknown(error)),
             // The server answered the COMMIT with an error: it rolled back.
             Err(error) => Err(Failed::Final(map(error))),
         }
     }
 
-    /// Whether a transaction whose connection was lost during `COMMIT` committed.
+    /// Whether a write whose connection was lost after it was sent committed: its
+    /// notification ids if it did, `None` if it did not (and may be made again).
     ///
-    /// Events are resolved for certain: their notification ids came from a sequence, so
-    /// no other transaction can have them, and the events table's lock, which the lost
-    /// transaction held, is free only once it has ended one way or the other (a backend
-    /// whose client is gone ends within `idle_in_transaction_session_timeout`). So the
-    /// store takes the lock and counts the rows with those ids: all of them, committed;
-    /// none, rolled back (and the write may be made again).
+    /// Events are resolved for certain. The events table's lock, which the lost write took,
+    /// is free only once its transaction has ended one way or the other (a backend whose
+    /// client is gone finishes its statement, or ends an idle transaction within
+    /// `idle_in_transaction_session_timeout`). So the store takes the lock and reads the
+    /// rows at the batch's ids and versions: none, it rolled back; all of them, with the
+    /// very bytes written (which hold a random event id, or a random nonce), it committed;
+    /// other bytes at a version, another writer took it, and the write is a conflict.
     ///
     /// A tracking position written alone has no such mark; it is reported as
     /// [`PersistenceError::CommitOutcomeUnknown`], as is a check that itself fails.
     async fn resolve_commit(
         &self,
         error: &sqlx::Error,
-        notification_ids: &[i64],
+        events: &[StoredEvent],
+        ids: &IdArray,
+        versions: &[i64],
         tracking: Option<&Tracking>,
-    ) -> Result<bool> {
+    ) -> Result<Option<Vec<i64>>> {
         let unknown = |why: String| PersistenceError::CommitOutcomeUnknown {
-            message: format!("the connection was lost during COMMIT ({error}); {why}"),
+            message: format!("the connection was lost before the write's outcome was known ({error}); {why}"),
             source: None,
         };
-        if notification_ids.is_empty() {
+        if events.is_empty() {
             let what = tracking.map_or_else(String::new, |t| {
                 format!(" of notification {} of {:?}", t.notification_id, t.application_name)
             });
@@ -670,20 +796,22 @@ impl PostgresStore {
         }
         let sql = &self.shared.sql;
         let mut attempt = 0;
-        let found: i64 = loop {
+        let rows = loop {
             attempt += 1;
             let checked = async {
                 let mut tx = self.shared.pool.begin().await?;
                 sqlx::raw_sql(AssertSqlSafe(sql.lock.as_str())).execute(&mut *tx).await?;
-                let found = sqlx::query_scalar(AssertSqlSafe(sql.count_notifications.as_str()))
-                    .bind(notification_ids)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let select = sqlx::query(AssertSqlSafe(sql.select_written.as_str()));
+                let select = match ids {
+                    IdArray::Uuid(ids) => select.bind(ids),
+                    IdArray::Text(ids) => select.bind(ids),
+                };
+                let rows = select.bind(versions).fetch_all(&mut *tx).await?;
                 tx.rollback().await?;
-                Ok::<i64, sqlx::Error>(found)
+                Ok::<_, sqlx::Error>(rows)
             };
             match checked.await {
-                Ok(found) => break found,
+                Ok(rows) => break rows,
                 Err(check) if self.shared.losses.note(&check) && attempt < ATTEMPTS => {
                     tokio::time::sleep(retry_delay(attempt)).await;
                 }
@@ -692,14 +820,36 @@ impl PostgresStore {
                 }
             }
         };
-        match usize::try_from(found) {
-            Ok(found) if found == notification_ids.len() => Ok(true),
-            Ok(0) => Ok(false),
-            _ => Err(unknown(format!(
-                "{found} of the {} events are stored, which a transaction cannot leave",
-                notification_ids.len()
-            ))),
+        if rows.is_empty() {
+            return Ok(None);
         }
+        let mut stored = std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let key = (self.read_id(row, 0)?, version_from_db(row.try_get(1).map_err(map)?)?);
+            let state: Vec<u8> = row.try_get(2).map_err(map)?;
+            stored.insert(key, (state, row.try_get::<i64, _>(3).map_err(map)?));
+        }
+        let mut notification_ids = Vec::with_capacity(events.len());
+        for (event, id) in events.iter().zip(ids.ids()) {
+            match stored.get(&(id, event.originator_version)) {
+                Some((state, notification_id)) if *state == event.state => notification_ids.push(*notification_id),
+                Some(_) => {
+                    return Err(PersistenceError::Conflict {
+                        originator_id: event.originator_id.clone(),
+                        originator_version: event.originator_version,
+                    });
+                }
+                None => {
+                    return Err(unknown(format!(
+                        "{} of the {} events are stored, which a transaction cannot leave",
+                        rows.len(),
+                        events.len()
+                    )));
+                }
+            }
+        }
+        notification_ids.sort_unstable();
+        Ok(Some(notification_ids))
     }
 
     /// Inserts snapshots, in one statement that commits on its own. A lost connection
@@ -833,6 +983,49 @@ impl PostgresStore {
             .await?;
         rows.iter().map(|row| self.stored(row, 0)).collect()
     }
+}
+
+/// `statement` with a batch's columns bound as its first four parameters.
+fn batch<'q>(
+    statement: &'q str,
+    ids: &'q IdArray,
+    versions: &'q [i64],
+    topics: &'q [&str],
+    states: &'q [&[u8]],
+) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+    // Built from validated names and constant fragments only.
+    let query = sqlx::query(AssertSqlSafe(statement));
+    let query = match ids {
+        IdArray::Uuid(ids) => query.bind(ids),
+        IdArray::Text(ids) => query.bind(ids),
+    };
+    query.bind(versions).bind(topics).bind(states)
+}
+
+/// Creates the schema, tables, index and write function if missing.
+async fn create_tables(pool: &PgPool, sql: &Sql) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(map)?;
+    // Serialise concurrent creators: CREATE ... IF NOT EXISTS races on the catalog.
+    sqlx::query("SELECT pg_advisory_xact_lock(4412062907316)").execute(&mut *tx).await.map_err(map)?;
+    for ddl in &sql.create {
+        sqlx::query(AssertSqlSafe(ddl.as_str())).execute(&mut *tx).await.map_err(map)?;
+    }
+    if let Some(function) = &sql.write_function {
+        // Made only if missing: replacing it would throw away every session's plan of it.
+        if !has_function(&mut *tx, function).await? {
+            sqlx::raw_sql(AssertSqlSafe(function.create.as_str())).execute(&mut *tx).await.map_err(map)?;
+        }
+    }
+    tx.commit().await.map_err(map)
+}
+
+/// Whether the database has the write function.
+async fn has_function<'c>(executor: impl sqlx::PgExecutor<'c>, function: &WriteFunction) -> Result<bool> {
+    sqlx::query_scalar("SELECT to_regprocedure($1) IS NOT NULL")
+        .bind(&function.signature)
+        .fetch_one(executor)
+        .await
+        .map_err(map)
 }
 
 /// The result of an insert (see [`insert_error`]).
@@ -1009,33 +1202,39 @@ mod tests {
         Some(PostgresStore::open(options).await.unwrap())
     }
 
-    /// A cut-off COMMIT stands for a transaction the store can no longer see: here, one
+    /// A cut-off write stands for a transaction the store can no longer see: here, one
     /// held open on another connection, as a backend whose client vanished would be.
     #[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_cut_off_commit_is_resolved_once_the_lost_transaction_has_ended() {
+    async fn a_cut_off_write_is_resolved_once_the_lost_transaction_has_ended() {
         let Some(store) = store().await else { return };
         let lost = || sqlx::Error::Io(std::io::ErrorKind::UnexpectedEof.into());
-        for commit in [true, false] {
-            let events = [stored(&new_id(), 1, "T")];
+        for (commit, same_bytes) in [(true, true), (false, true), (true, false)] {
+            let events = vec![stored(&new_id(), 1, "T"), stored(&new_id(), 1, "T")];
             let ids = store.id_array(events.iter().map(|e| &e.originator_id)).unwrap();
-            let IdArray::Uuid(ids) = ids else { unreachable!("a UUID store") };
+            let versions = vec![1_i64, 1];
             let sql = &store.shared.sql;
             let mut tx = store.pool().begin().await.unwrap();
             sqlx::raw_sql(AssertSqlSafe(sql.lock.as_str())).execute(&mut *tx).await.unwrap();
-            let notification_ids: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql.insert_events.as_str()))
-                .bind(&ids)
-                .bind(vec![1_i64])
-                .bind(vec!["T"])
-                .bind(vec![b"{}".as_slice()])
+            // What the lost transaction wrote: these events, or others at their versions.
+            let states: Vec<&[u8]> =
+                events.iter().map(|e| if same_bytes { e.state.as_slice() } else { b"other".as_slice() }).collect();
+            let notification_ids: Vec<i64> = batch(sql.insert_events.as_str(), &ids, &versions, &["T", "T"], &states)
                 .bind(&sql.channel)
                 .fetch_all(&mut *tx)
                 .await
-                .unwrap();
+                .unwrap()
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
 
             let resolving = tokio::spawn({
-                let (store, notification_ids) = (store.clone(), notification_ids.clone());
-                async move { store.resolve_commit(&lost(), &notification_ids, None).await }
+                let store = store.clone();
+                let (events, versions) = (events.clone(), versions.clone());
+                async move {
+                    let ids = store.id_array(events.iter().map(|e| &e.originator_id)).unwrap();
+                    store.resolve_commit(&lost(), &events, &ids, &versions, None).await
+                }
             });
             tokio::time::sleep(Duration::from_millis(300)).await;
             assert!(!resolving.is_finished(), "waits while the transaction may still commit");
@@ -1044,9 +1243,58 @@ mod tests {
             } else {
                 tx.rollback().await.unwrap();
             }
-            assert_eq!(resolving.await.unwrap().unwrap(), commit);
+            match (commit, same_bytes, resolving.await.unwrap()) {
+                (true, true, Ok(Some(found))) => assert_eq!(found, notification_ids),
+                (false, _, Ok(None)) => {}
+                (true, false, Err(PersistenceError::Conflict { originator_version: 1, .. })) => {}
+                other => panic!("unexpected resolution {other:?}"),
+            }
         }
-        let error = store.resolve_commit(&lost(), &[], Some(&Tracking::new("upstream", 3))).await.unwrap_err();
+        let ids = store.id_array(std::iter::empty()).unwrap();
+        let tracking = Tracking::new("upstream", 3);
+        let error = store.resolve_commit(&lost(), &[], &ids, &[], Some(&tracking)).await.unwrap_err();
         assert!(matches!(error, PersistenceError::CommitOutcomeUnknown { .. }), "{error}");
+    }
+
+    /// The write function is made with the tables, and a store without it (tables made
+    /// by an older version, opened with `CREATE_TABLE=no`) writes in a transaction.
+    #[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn events_are_written_with_or_without_the_write_function() {
+        let Some(url) = env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL") else { return };
+        let mut options = PostgresOptions::from_url(&url, "function").unwrap();
+        options.schema = crate::testing::schema(&url, "unit").await;
+        let store = PostgresStore::open(options.clone()).await.unwrap();
+        assert!(store.shared.one_trip, "made with the tables");
+        let function = store.shared.sql.write_function.as_ref().unwrap();
+        let drop = format!("DROP FUNCTION {}", function.signature);
+        sqlx::query(AssertSqlSafe(drop)).execute(store.pool()).await.unwrap();
+        options.create_tables = false;
+        let old = PostgresStore::open(options.clone()).await.unwrap();
+        assert!(!old.shared.one_trip);
+
+        let id = new_id();
+        let recorder = old.events();
+        let first = recorder.insert_events(vec![stored(&id, 1, "T"), stored(&id, 2, "T")]).await.unwrap();
+        let conflict = recorder.insert_events(vec![stored(&id, 2, "T")]).await.unwrap_err();
+        assert!(conflict.is_conflict(), "{conflict}");
+        options.create_tables = true;
+        let recorder = PostgresStore::open(options).await.unwrap().events();
+        let second = recorder.insert_events(vec![stored(&id, 3, "T")]).await.unwrap();
+        assert!(second[0] > first[1]);
+        let conflict = recorder.insert_events(vec![stored(&id, 3, "T")]).await.unwrap_err();
+        assert!(conflict.is_conflict(), "{conflict}");
+        recorder.insert_tracking(Tracking::new("up", 5)).await.unwrap();
+        let refused =
+            recorder.insert_events_with_tracking(vec![stored(&id, 4, "T")], Some(Tracking::new("up", 5))).await;
+        assert!(
+            matches!(refused, Err(PersistenceError::TrackingConflict { recorded: Some(5), notification_id: 5, .. })),
+            "{refused:?}"
+        );
+        assert_eq!(
+            recorder.select_events(&id, EventQuery::all()).await.unwrap().len(),
+            3,
+            "nothing of the refused write"
+        );
     }
 }

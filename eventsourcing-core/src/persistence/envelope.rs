@@ -6,15 +6,88 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeStruct;
-use serde::{Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::domain::{Aggregate, AggregateEvent, EventHash, EventMetadata, Snapshot};
 
 const FIELDS: &[&str] = &["timestamp", "version", "event_id", "correlation_id", "causation_id", "payload"];
+
+/// The name of an envelope's field, matched without allocating.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum Field {
+    Timestamp,
+    Version,
+    EventId,
+    CorrelationId,
+    CausationId,
+    Payload,
+    #[serde(other)]
+    Other,
+}
+
+/// A timestamp in RFC 3339. What this library writes (`2026-11-23T12:00:00.123456789Z`, in
+/// UTC, with 0 to 9 digits of fraction) is read on a fast path; anything else RFC 3339
+/// allows is read by chrono, with chrono's errors, as `DateTime<Utc>` itself is.
+pub(crate) struct Timestamp(pub(crate) DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TimestampVisitor;
+        impl Visitor<'_> for TimestampVisitor {
+            type Value = Timestamp;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 3339 date and time")
+            }
+
+            fn visit_str<Err: de::Error>(self, text: &str) -> Result<Timestamp, Err> {
+                match parse_utc(text) {
+                    Some(timestamp) => Ok(Timestamp(timestamp)),
+                    None => text
+                        .parse::<DateTime<FixedOffset>>()
+                        .map(|t| Timestamp(t.with_timezone(&Utc)))
+                        .map_err(Err::custom),
+                }
+            }
+        }
+        deserializer.deserialize_str(TimestampVisitor)
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.F{1,9}]Z`, or `None` for anything else (including a leap second).
+fn parse_utc(text: &str) -> Option<DateTime<Utc>> {
+    let bytes = text.as_bytes();
+    let number =
+        |digits: &[u8]| digits.iter().try_fold(0_u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')));
+    let (head, fraction) = (bytes.get(..19)?, bytes.get(19..bytes.len().checked_sub(1)?)?);
+    if bytes.last() != Some(&b'Z')
+        || head[4] != b'-'
+        || head[7] != b'-'
+        || head[10] != b'T'
+        || head[13] != b':'
+        || head[16] != b':'
+    {
+        return None;
+    }
+    let nanos = match fraction {
+        [] => 0,
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
+            number(digits)? * 10_u32.pow(9 - u32::try_from(digits.len()).ok()?)
+        }
+        _ => return None,
+    };
+    let year = i32::try_from(number(&head[0..4])?).ok()?;
+    let date = NaiveDate::from_ymd_opt(year, number(&head[5..7])?, number(&head[8..10])?)?;
+    let time =
+        NaiveTime::from_hms_nano_opt(number(&head[11..13])?, number(&head[14..16])?, number(&head[17..19])?, nanos)?;
+    // A second of 60 (a leap second) has no `NaiveTime` here: chrono reads it its own way.
+    Some(date.and_time(time).and_utc())
+}
 
 /// An event to serialise; `payload` is `None` for markers without fields (discards).
 pub(crate) struct EnvelopeRef<'a, E> {
@@ -113,7 +186,7 @@ impl<'de, E: AggregateEvent> Visitor<'de> for EnvelopeSeed<'_, E> {
 
     fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Decoded<E>, S::Error> {
         let missing = |i| de::Error::invalid_length(i, &"an event with 6 fields");
-        let timestamp = seq.next_element()?.ok_or_else(|| missing(0))?;
+        let Timestamp(timestamp) = seq.next_element()?.ok_or_else(|| missing(0))?;
         let version = seq.next_element()?.ok_or_else(|| missing(1))?;
         let event_id = seq.next_element()?.ok_or_else(|| missing(2))?;
         let correlation_id = seq.next_element()?.ok_or_else(|| missing(3))?;
@@ -124,32 +197,32 @@ impl<'de, E: AggregateEvent> Visitor<'de> for EnvelopeSeed<'_, E> {
     }
 
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Decoded<E>, M::Error> {
-        let mut timestamp = None;
+        let mut timestamp: Option<Timestamp> = None;
         let mut version = None;
         let (mut event_id, mut correlation_id, mut causation_id): (Option<Uuid>, Option<Uuid>, Option<Option<Uuid>>) =
             (None, None, None);
         let mut payload = None;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "timestamp" => timestamp = Some(map.next_value()?),
-                "version" => version = Some(map.next_value()?),
-                "event_id" => event_id = Some(map.next_value()?),
-                "correlation_id" => correlation_id = Some(map.next_value()?),
-                "causation_id" => causation_id = Some(map.next_value()?),
-                "payload" => {
+        while let Some(key) = map.next_key::<Field>()? {
+            match key {
+                Field::Timestamp => timestamp = Some(map.next_value()?),
+                Field::Version => version = Some(map.next_value()?),
+                Field::EventId => event_id = Some(map.next_value()?),
+                Field::CorrelationId => correlation_id = Some(map.next_value()?),
+                Field::CausationId => causation_id = Some(map.next_value()?),
+                Field::Payload => {
                     let version = version.ok_or_else(|| de::Error::custom("`version` must come before `payload`"))?;
                     let seed =
                         PayloadSeed::<E> { name: self.name, version, current: self.current, marker: PhantomData };
                     payload = Some(map.next_value_seed(seed)?);
                 }
-                _ => {
+                Field::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
         let event_id = event_id.ok_or_else(|| de::Error::missing_field("event_id"))?;
         Ok(Decoded {
-            timestamp: timestamp.ok_or_else(|| de::Error::missing_field("timestamp"))?,
+            timestamp: timestamp.ok_or_else(|| de::Error::missing_field("timestamp"))?.0,
             metadata: EventMetadata {
                 event_id,
                 correlation_id: correlation_id.unwrap_or(event_id),

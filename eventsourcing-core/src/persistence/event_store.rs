@@ -207,8 +207,8 @@ impl EventStore {
             }
         }
         let stored = self.inner.events.select_events(&originator_id, query).await?;
-        for record in self.inner.mapper.decode_events::<A>(stored, &mut cursor)? {
-            match (record, &mut aggregate) {
+        for stored in &stored {
+            match (self.inner.mapper.decode_event::<A>(stored, &mut cursor)?, &mut aggregate) {
                 (Record::Event(event), Some(aggregate)) => aggregate.apply_event(event)?,
                 (Record::Event(event), None) => aggregate = Some(A::from_events([event])?),
                 (Record::Discarded { .. }, _) => return Ok(None),

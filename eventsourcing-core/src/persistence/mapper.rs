@@ -3,6 +3,7 @@
 //! (blake3), each step optional, each step recorded in a flags byte so that records written
 //! under one policy stay readable under another.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -593,7 +594,7 @@ impl Mapper {
         })?;
         let mut flags = if self.codec == Codec::Bincode { BINCODE } else { 0 };
         if let Some(Compression::Zstd { level }) = self.compression {
-            bytes = zstd::bulk::compress(&bytes, level).map_err(|e| fail(&stored, e.to_string(), Some(e.into())))?;
+            bytes = compress(&bytes, level).map_err(|e| fail(&stored, e.to_string(), Some(e.into())))?;
             flags |= ZSTD;
         }
         if self.cipher.is_some() {
@@ -806,16 +807,45 @@ impl Mapper {
 /// small record can claim to expand without bound.
 const DECOMPRESSED_LIMIT: u64 = MAX_RECORD_SIZE as u64;
 
+thread_local! {
+    /// Each thread's compression context and its level: making one costs more than
+    /// compressing a small record.
+    static COMPRESSOR: RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> = const { RefCell::new(None) };
+    /// Each thread's decompression context, for the same reason.
+    static DECOMPRESSOR: RefCell<Option<zstd::zstd_safe::DCtx<'static>>> = const { RefCell::new(None) };
+}
+
+fn compress(bytes: &[u8], level: i32) -> std::io::Result<Vec<u8>> {
+    COMPRESSOR.with_borrow_mut(|slot| {
+        let compressor = match slot {
+            Some((current, compressor)) if *current == level => compressor,
+            _ => &mut slot.insert((level, zstd::bulk::Compressor::new(level)?)).1,
+        };
+        compressor.compress(bytes)
+    })
+}
+
 fn decompress(bytes: &[u8]) -> Result<Vec<u8>, (String, Option<BoxError>)> {
     use std::io::Read as _;
     let failed = |error: std::io::Error| (error.to_string(), Some(error.into()));
-    let decoder = zstd::stream::Decoder::new(bytes).map_err(failed)?;
-    let mut out = Vec::new();
-    decoder.take(DECOMPRESSED_LIMIT + 1).read_to_end(&mut out).map_err(failed)?;
-    if out.len() as u64 > DECOMPRESSED_LIMIT {
-        return Err((format!("it expands beyond {DECOMPRESSED_LIMIT} bytes"), None));
-    }
-    Ok(out)
+    DECOMPRESSOR.with_borrow_mut(|slot| {
+        let context = match slot {
+            Some(context) => context,
+            None => slot.insert(
+                zstd::zstd_safe::DCtx::try_create()
+                    .ok_or_else(|| ("zstd could not make a decompression context".to_owned(), None))?,
+            ),
+        };
+        // The size the frame declares, as a first guess only: stored bytes are untrusted.
+        let declared = zstd::zstd_safe::get_frame_content_size(bytes).ok().flatten().unwrap_or(0);
+        let mut out = Vec::with_capacity(usize::try_from(declared.min(1 << 20)).unwrap_or(0));
+        let decoder = zstd::stream::read::Decoder::with_context(bytes, context);
+        decoder.take(DECOMPRESSED_LIMIT + 1).read_to_end(&mut out).map_err(failed)?;
+        if out.len() as u64 > DECOMPRESSED_LIMIT {
+            return Err((format!("it expands beyond {DECOMPRESSED_LIMIT} bytes"), None));
+        }
+        Ok(out)
+    })
 }
 
 fn parse_frame(state: &[u8]) -> Option<Frame<'_>> {
