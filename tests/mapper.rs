@@ -360,3 +360,99 @@ fn forged_lengths_and_decompression_bombs_are_errors_not_crashes() {
         "{error}"
     );
 }
+
+mod fast_json {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// An event with the given timestamp, ids and trick.
+    fn event(seconds: i64, nanos: u32, ids: (u128, u128, Option<u128>), trick: String) -> DomainEvent<DogEvent> {
+        let mut event = dog_events().remove(1);
+        event.timestamp = DateTime::from_timestamp(seconds, nanos).unwrap();
+        let event_id = Uuid::from_u128(ids.0);
+        event.metadata = EventMetadata {
+            event_id,
+            correlation_id: if ids.1 % 2 == 0 { event_id } else { Uuid::from_u128(ids.1) },
+            causation_id: ids.2.map(Uuid::from_u128),
+        };
+        event.payload = DogEvent::TrickAdded { trick };
+        event
+    }
+
+    fn decode(mapper: &Mapper, stored: &StoredEvent) -> Result<DomainEvent<DogEvent>, MapperError> {
+        mapper.decode_event::<Dog>(stored, &mut ChainCursor::from_start()).map(|record| events(vec![record]).remove(0))
+    }
+
+    /// The same record laid out another way (spaces, newlines): read by serde alone.
+    fn relaid(stored: &StoredEvent) -> StoredEvent {
+        let value: serde_json::Value = serde_json::from_slice(&stored.state).unwrap();
+        StoredEvent { state: serde_json::to_vec_pretty(&value).unwrap(), ..stored.clone() }
+    }
+
+    fn with_state(stored: &StoredEvent, state: String) -> StoredEvent {
+        StoredEvent { state: state.into_bytes(), ..stored.clone() }
+    }
+
+    proptest! {
+        /// Records as the library writes them are read by hand, and the same records laid
+        /// out otherwise by serde: both give back the event written.
+        #[test]
+        fn the_hand_reader_and_serde_read_the_same_event(
+            seconds in 0_i64..253_402_300_799,
+            nanos in prop_oneof![Just(0_u32), (0_u32..1000).prop_map(|n| n * 1_000_000), (0_u32..1_000_000).prop_map(|n| n * 1000), 0_u32..1_000_000_000],
+            ids in (any::<u128>(), any::<u128>(), proptest::option::of(any::<u128>())),
+            trick in "\\PC{0,20}|[\"\\\\\u{0}-\u{1f}é]{0,5}",
+        ) {
+            let mapper = Mapper::new(Codec::Json);
+            let written = event(seconds, nanos, ids, trick);
+            let (stored, _) = mapper.encode_events::<Dog>(std::slice::from_ref(&written), None).unwrap();
+            prop_assert_eq!(&decode(&mapper, &stored[0]).unwrap(), &written);
+            prop_assert_eq!(&decode(&mapper, &relaid(&stored[0])).unwrap(), &written);
+        }
+    }
+
+    #[test]
+    fn what_serde_would_refuse_is_refused_and_what_it_reads_is_read() {
+        let mapper = Mapper::new(Codec::Json);
+        let written = event(1_700_000_000, 5, (1, 3, Some(4)), "sit".into());
+        let (stored, _) = mapper.encode_events::<Dog>(std::slice::from_ref(&written), None).unwrap();
+        let text = String::from_utf8(stored[0].state.clone()).unwrap();
+
+        for refused in [
+            text.replace("\"version\":1", "\"version\":01"),
+            text.replace("\"version\":1", "\"version\":4294967296"),
+            text.replace("\"version\":1", "\"version\":2"),
+            text.replace("20.000000005Z", "20.000000005"),
+            text.replace("\"sit\"}", "\"sit\"}}"),
+            text.replace("\"sit\"}", "\"sit\",}"),
+            format!("{text}x"),
+            text.replace("-0000-0000-0000-000000000004", "-0000-0000-0000-00000000000g"),
+        ] {
+            assert_ne!(refused, text);
+            assert!(decode(&mapper, &with_state(&stored[0], refused.clone())).is_err(), "accepted {refused}");
+        }
+        // What RFC 3339 and UUIDs allow besides the library's own layout is read too.
+        for (read, timestamp) in [
+            (text.replace("Z\"", "+00:00\""), written.timestamp),
+            (text.replace("T", "t"), written.timestamp),
+            (text.replace("20.000000005Z", "20.0000000050Z"), written.timestamp),
+            // A leap second, as chrono reads it.
+            (text.replace("20.000000005Z", "60.000000005Z"), "2023-11-14T22:13:60.000000005Z".parse().unwrap()),
+            (text.replace(":20.000000005Z", ":20.000000005+01:00"), written.timestamp - chrono::Duration::hours(1)),
+            (
+                text.replace("00000000-0000-0000-0000-000000000004", "00000000000000000000000000000004"),
+                written.timestamp,
+            ),
+            (text.replace("\"sit\"}", "\"sit\" }"), written.timestamp),
+            (text.replace("\"trick\":\"sit\"", "\"trick\":\"s\\u0069t\""), written.timestamp),
+        ] {
+            assert_ne!(read, text);
+            let event =
+                decode(&mapper, &with_state(&stored[0], read.clone())).unwrap_or_else(|e| panic!("{read}: {e}"));
+            assert_eq!(event.timestamp, timestamp, "{read}");
+            assert_eq!(event.metadata, written.metadata, "{read}");
+            assert_eq!(event.payload, written.payload, "{read}");
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! (blake3), each step optional, each step recorded in a flags byte so that records written
 //! under one policy stay readable under another.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -13,7 +14,7 @@ use thiserror::Error;
 
 use super::cipher::{Cipher, DecryptError};
 use super::codec::{Codec, CodecError, MAX_RECORD_SIZE, field_prefix};
-use super::envelope::{EnvelopeRef, EnvelopeSeed, PayloadCheck, SnapshotRef};
+use super::envelope::{EnvelopeRef, EnvelopeSeed, PayloadCheck, SnapshotRef, decode_json_envelope};
 use super::error::BoxError;
 use super::python::PythonFormat;
 use super::stored::{OriginatorId, StoredEvent};
@@ -681,11 +682,17 @@ impl Mapper {
             current: info.map_or(1, |i| i.version),
             marker: PhantomData,
         };
-        let decoded =
-            codec.decode_seed(seed, &plain, |decoded| decoded.payload.is_err(), String::new).map_err(|error| {
-                let (field, message, source) = error.into_parts();
-                MapperError::Undecodable { record: record(), field, message, source }
-            })?;
+        let fast = (codec == Codec::Json)
+            .then(|| decode_json_envelope::<E>(&plain, info.map(|i| i.name), info.map_or(1, |i| i.version)));
+        let decoded = match fast.flatten() {
+            Some(decoded) => decoded,
+            None => {
+                codec.decode_seed(seed, &plain, |decoded| decoded.payload.is_err(), String::new).map_err(|error| {
+                    let (field, message, source) = error.into_parts();
+                    MapperError::Undecodable { record: record(), field, message, source }
+                })?
+            }
+        };
         match decoded.payload {
             Ok(Some(payload)) => Ok(Ok(DomainEvent {
                 originator_id,
@@ -761,7 +768,7 @@ impl Mapper {
     }
 
     /// Checks the frame, the chain and the cipher; returns the flags and the plain bytes.
-    fn open(&self, stored: &StoredEvent, cursor: &mut ChainCursor) -> Result<(u8, Vec<u8>), MapperError> {
+    fn open<'s>(&self, stored: &'s StoredEvent, cursor: &mut ChainCursor) -> Result<(u8, Cow<'s, [u8]>), MapperError> {
         let record = || RecordId::of(stored);
         let frame = parse_frame(&stored.state).ok_or_else(|| MapperError::UnknownFormat { record: record() })?;
         if let Some(chain) = &self.chain {
@@ -783,21 +790,21 @@ impl Mapper {
         }
         let mut bytes = match (&self.cipher, frame.flags & ENCRYPTED != 0) {
             (Some(cipher), true) => {
-                cipher.decrypt(frame.body, &identity(stored, frame.flags)).map_err(|error| match error {
+                Cow::Owned(cipher.decrypt(frame.body, &identity(stored, frame.flags)).map_err(|error| match error {
                     DecryptError::WrongKey => MapperError::WrongKey { record: record() },
                     DecryptError::Damaged => MapperError::DamagedCiphertext { record: record() },
-                })?
+                })?)
             }
             (None, true) => return Err(MapperError::MissingKey { record: record() }),
             (Some(_), false) => return Err(MapperError::NotEncrypted { record: record() }),
-            (None, false) => frame.body.to_vec(),
+            (None, false) => Cow::Borrowed(frame.body),
         };
         if frame.flags & ZSTD != 0 {
-            bytes = decompress(&bytes).map_err(|(message, source)| MapperError::Decompression {
+            bytes = Cow::Owned(decompress(&bytes).map_err(|(message, source)| MapperError::Decompression {
                 record: record(),
                 message,
                 source,
-            })?;
+            })?);
         }
         Ok((frame.flags, bytes))
     }
