@@ -294,11 +294,12 @@ impl Raw {
     }
 }
 
-/// One store: its plain application, the same store encrypted and compressed, and the raw
-/// connection.
+/// One store: its plain application, one taking snapshots, one encrypting and compressing,
+/// and the raw connection.
 struct Store {
     name: &'static str,
     plain: Application,
+    snapshots: Application,
     sealed: Application,
     raw: Option<Raw>,
     /// Dropped after the run (PostgreSQL).
@@ -306,10 +307,12 @@ struct Store {
 }
 
 async fn build(name: &'static str, configure: impl Fn(ApplicationBuilder, &str) -> ApplicationBuilder) -> Application {
-    let key = Cipher::generate_key().unwrap();
-    let sealed = name == "Sealed";
-    let builder = Application::builder(name).without_process_env().snapshotting(true);
-    let builder = if sealed { builder.env("CIPHER_KEY", key).env("COMPRESSOR_TOPIC", "zstd") } else { builder };
+    let builder = Application::builder(name).without_process_env().snapshotting(name == "Snapshots");
+    let builder = if name == "Sealed" {
+        builder.env("CIPHER_KEY", Cipher::generate_key().unwrap()).env("COMPRESSOR_TOPIC", "zstd")
+    } else {
+        builder
+    };
     configure(builder, name).build().await.unwrap()
 }
 
@@ -318,6 +321,7 @@ async fn stores() -> Vec<Store> {
     stores.push(Store {
         name: "memory",
         plain: build("Plain", |b, _| b).await,
+        snapshots: build("Snapshots", |b, _| b).await,
         sealed: build("Sealed", |b, _| b).await,
         raw: None,
         schemas: Vec::new(),
@@ -328,6 +332,8 @@ async fn stores() -> Vec<Store> {
     let file = |what: &str| dir.join(format!("{what}-{}.sqlite", Uuid::new_v4())).display().to_string();
     let plain_path = file("plain");
     let plain = build("Plain", |b, _| b.sqlite(plain_path.clone())).await;
+    let snapshots_path = file("snapshots");
+    let snapshots = build("Snapshots", |b, _| b.sqlite(snapshots_path.clone())).await;
     let sealed_path = file("sealed");
     let sealed = build("Sealed", |b, _| b.sqlite(sealed_path.clone())).await;
     let pool = sqlx::sqlite::SqlitePoolOptions::new()
@@ -339,7 +345,7 @@ async fn stores() -> Vec<Store> {
         )
         .await
         .unwrap();
-    stores.push(Store { name: "SQLite", plain, sealed, raw: Some(Raw::Sqlite(pool)), schemas: Vec::new() });
+    stores.push(Store { name: "SQLite", plain, snapshots, sealed, raw: Some(Raw::Sqlite(pool)), schemas: Vec::new() });
 
     match std::env::var("EVENTSOURCING_POSTGRES_TEST_URL").ok().filter(|u| !u.is_empty()) {
         Some(url) => {
@@ -348,12 +354,14 @@ async fn stores() -> Vec<Store> {
                 b.postgres(url.clone()).env("POSTGRES_SCHEMA", &schema).env("POSTGRES_POOL_SIZE", "10")
             };
             let plain = build("Plain", on_postgres).await;
+            let snapshots = build("Snapshots", on_postgres).await;
             let sealed = build("Sealed", on_postgres).await;
             let pool = sqlx::postgres::PgPoolOptions::new().max_connections(10).connect(&url).await.unwrap();
             let table = format!("\"{schema}\".plain_events");
             stores.push(Store {
                 name: "PostgreSQL",
                 plain,
+                snapshots,
                 sealed,
                 raw: Some(Raw::Postgres(pool, table)),
                 schemas: vec![schema],
@@ -457,9 +465,13 @@ async fn measure(store: &Store, table: &mut Table) {
         };
         table.times(&format!("{name}: get a {size}-event aggregate"), library, raw);
         if size == 10_000 {
-            app.take_snapshot::<Dog>(&id, None).await.unwrap();
+            let snapshots = &store.snapshots;
+            let mut dog = dog_with(size - 1);
+            snapshots.save(&mut dog).await.unwrap();
+            let id = *dog.id();
+            snapshots.take_snapshot::<Dog>(&id, None).await.unwrap();
             let snapshot = millis(|| async {
-                app.repository().get::<Dog>(&id).await.unwrap();
+                snapshots.repository().get::<Dog>(&id).await.unwrap();
             })
             .await;
             table.times(&format!("{name}: get it from a snapshot"), snapshot, None);
