@@ -32,7 +32,7 @@ use eventsourcing_core::persistence::{
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
 use crate::error::{is_unique_violation, map, map_ref, tracking_conflict};
@@ -222,6 +222,8 @@ fn required<'a>(env: &'a Environment, key: &str) -> std::result::Result<&'a str,
 
 #[derive(Debug)]
 struct Sql {
+    /// The events table, qualified and quoted.
+    events: String,
     create: Vec<String>,
     /// Inside a write transaction: the timeouts and the table lock, in one round trip.
     lock: String,
@@ -329,6 +331,7 @@ impl Sql {
         };
         let unnest = format!("SELECT * FROM unnest($1::{id_type}[], $2::bigint[], $3::text[], $4::bytea[])");
         Ok(Sql {
+            events: events.clone(),
             create: vec![
                 format!("CREATE SCHEMA IF NOT EXISTS {schema}"),
                 format!(
@@ -410,6 +413,11 @@ struct Shared {
     /// Whether the database has the write function (made with the tables; an older
     /// database, with `CREATE_TABLE=no`, may not).
     one_trip: bool,
+    /// Batches of events waiting to be written together (see
+    /// [`PostgresStore::write_together`]).
+    queue: std::sync::Mutex<Queue>,
+    /// Held while such a write is in flight.
+    writing: Arc<tokio::sync::Mutex<()>>,
     /// Woken by the store's one LISTEN connection, started by the first subscription.
     listener: tokio::sync::Mutex<Option<watch::Receiver<u64>>>,
     /// When a connection was last lost, so that the pool checks the idle ones.
@@ -438,6 +446,53 @@ enum Tracked {
     Sql(sqlx::Error),
     /// It was refused: not beyond the recorded position, or out of range.
     Refused(PersistenceError),
+}
+
+/// Batches of events waiting for the write in flight.
+#[derive(Debug, Default)]
+struct Queue {
+    batches: Vec<Batch>,
+    /// The ticket of the next batch.
+    next: u64,
+}
+
+/// One caller's events, and where its outcome goes.
+#[derive(Debug)]
+struct Batch {
+    ticket: u64,
+    events: Vec<StoredEvent>,
+    done: oneshot::Sender<Result<Vec<u64>>>,
+}
+
+/// A batch in the queue, taken out again if its caller gives up before a write takes it.
+struct Queued<'q> {
+    queue: &'q std::sync::Mutex<Queue>,
+    ticket: u64,
+}
+
+impl<'q> Queued<'q> {
+    fn push(
+        queue: &'q std::sync::Mutex<Queue>,
+        events: Vec<StoredEvent>,
+        done: oneshot::Sender<Result<Vec<u64>>>,
+    ) -> Self {
+        let mut guard = lock(queue);
+        let ticket = guard.next;
+        guard.next += 1;
+        guard.batches.push(Batch { ticket, events, done });
+        Queued { queue, ticket }
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        lock(self.queue).batches.retain(|batch| batch.ticket != self.ticket);
+    }
+}
+
+/// The queue, whatever a panicking holder left in it (it holds no invariant a panic breaks).
+fn lock(queue: &std::sync::Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
+    queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// How one attempt at a write ended, when it did not succeed.
@@ -514,6 +569,8 @@ impl PostgresStore {
                 ids: options.id_type,
                 poll: options.poll_interval,
                 one_trip,
+                queue: std::sync::Mutex::default(),
+                writing: Arc::default(),
                 listener: tokio::sync::Mutex::new(None),
                 losses,
             }),
@@ -641,7 +698,7 @@ impl PostgresStore {
     /// statements. A lost connection is retried when the write provably did not take
     /// effect. When it is lost after the write was sent, the outcome is resolved (see
     /// [`PostgresStore::resolve_commit`]) rather than guessed.
-    async fn write(&self, snapshots: bool, events: Vec<StoredEvent>, tracking: Option<Tracking>) -> Result<Vec<u64>> {
+    async fn write(&self, snapshots: bool, events: &[StoredEvent], tracking: Option<&Tracking>) -> Result<Vec<u64>> {
         let ids = self.id_array(events.iter().map(|e| &e.originator_id))?;
         let versions = events.iter().map(|e| version_to_db(e.originator_version)).collect::<Result<Vec<i64>>>()?;
         let topics: Vec<&str> = events.iter().map(|e| e.topic.as_str()).collect();
@@ -654,9 +711,9 @@ impl PostgresStore {
             }
             // One statement is atomic on its own: no transaction, no lock.
             let insert = || bind(sql.insert_snapshots.as_str()).execute(&self.shared.pool);
-            return self.write_snapshots(&events, insert).await.map(|()| Vec::new());
+            return self.write_snapshots(events, insert).await.map(|()| Vec::new());
         }
-        let position = tracking.as_ref().map(|t| version_to_db(t.notification_id)).transpose()?;
+        let position = tracking.map(|t| version_to_db(t.notification_id)).transpose()?;
         let function = sql.write_function.as_ref().filter(|_| self.shared.one_trip && !events.is_empty());
         let mut attempt = 0;
         loop {
@@ -666,20 +723,18 @@ impl PostgresStore {
                     let call = bind(function.call.as_str())
                         .bind(&sql.channel)
                         .bind(&sql.lock_timeout)
-                        .bind(tracking.as_ref().map(|t| t.application_name.as_str()))
+                        .bind(tracking.map(|t| t.application_name.as_str()))
                         .bind(position);
-                    self.call(&events, tracking.as_ref(), call).await
+                    self.call(events, tracking, call).await
                 }
-                None => {
-                    self.transact(&events, tracking.as_ref(), bind(sql.insert_events.as_str()).bind(&sql.channel)).await
-                }
+                None => self.transact(events, tracking, bind(sql.insert_events.as_str()).bind(&sql.channel)).await,
             };
             let error = match written {
                 Ok(notification_ids) => return notification_ids.into_iter().map(version_from_db).collect(),
                 Err(Failed::Final(error)) => return Err(error),
                 Err(Failed::BeforeCommit(error)) => error,
                 Err(Failed::Unknown(error)) => {
-                    match self.resolve_commit(&error, &events, &ids, &versions, tracking.as_ref()).await? {
+                    match self.resolve_commit(&error, events, &ids, &versions, tracking).await? {
                         Some(notification_ids) => return notification_ids.into_iter().map(version_from_db).collect(),
                         None => error,
                     }
@@ -690,6 +745,76 @@ impl PostgresStore {
             }
             tracing::warn!(%error, attempt, "connection lost before commit; writing again to PostgreSQL");
             tokio::time::sleep(retry_delay(attempt)).await;
+        }
+    }
+
+    /// Writes events without a tracking position, together with those of other callers
+    /// that wait meanwhile: while one write is in flight, the batches saved in the
+    /// meantime queue, and the next write takes all of them in one transaction (in the
+    /// order they came, each keeping its events together). Writers then share commits,
+    /// so that throughput grows with them where each would otherwise wait its turn for
+    /// the table lock and a flush of its own.
+    ///
+    /// Each caller gets its own outcome. A write of several batches that fails (one of
+    /// them conflicts, say) wrote nothing, and the batches are then written one by one.
+    /// The write runs in a task of its own, so that a caller that gives up does not
+    /// abandon the others' batches; a batch still queued when its caller gives up is
+    /// taken out.
+    async fn write_together(&self, events: Vec<StoredEvent>) -> Result<Vec<u64>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (done, outcome) = oneshot::channel();
+        let queued = Queued::push(&self.shared.queue, events, done);
+        let writing = self.shared.writing.clone().lock_owned().await;
+        let batches = std::mem::take(&mut lock(&self.shared.queue).batches);
+        drop(queued);
+        if !batches.is_empty() {
+            let store = self.clone();
+            let written = tokio::spawn(async move {
+                store.write_batches(batches).await;
+                drop(writing);
+            });
+            // A panic in the task drops the senders: reported below.
+            let _ = written.await;
+        }
+        outcome.await.unwrap_or_else(|_| {
+            Err(PersistenceError::Other { message: "the write of these events was abandoned".into(), source: None })
+        })
+    }
+
+    /// Writes queued batches in one transaction, or one by one if that fails.
+    async fn write_batches(&self, batches: Vec<Batch>) {
+        if let [batch] = &batches[..] {
+            let outcome = self.write(false, &batch.events, None).await;
+            if let Some(batch) = batches.into_iter().next() {
+                let _ = batch.done.send(outcome);
+            }
+            return;
+        }
+        let events: Vec<StoredEvent> = batches.iter().flat_map(|b| b.events.iter().cloned()).collect();
+        match self.write(false, &events, None).await {
+            Ok(notification_ids) => {
+                let mut rest = notification_ids.as_slice();
+                for batch in batches {
+                    let (ids, after) = rest.split_at(batch.events.len().min(rest.len()));
+                    rest = after;
+                    let _ = batch.done.send(Ok(ids.to_vec()));
+                }
+            }
+            Err(PersistenceError::CommitOutcomeUnknown { message, .. }) => {
+                for batch in batches {
+                    let error = PersistenceError::CommitOutcomeUnknown { message: message.clone(), source: None };
+                    let _ = batch.done.send(Err(error));
+                }
+            }
+            // Known not to have committed: each batch on its own, for its own outcome.
+            Err(_) => {
+                for batch in batches {
+                    let outcome = self.write(false, &batch.events, None).await;
+                    let _ = batch.done.send(outcome);
+                }
+            }
         }
     }
 
@@ -1117,7 +1242,7 @@ pub struct PostgresSnapshotRecorder {
 
 impl AggregateRecorder for PostgresSnapshotRecorder {
     async fn insert_events(&self, events: Vec<StoredEvent>) -> Result<Vec<u64>> {
-        self.store.write(true, events, None).await
+        self.store.write(true, &events, None).await
     }
 
     async fn select_events(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<Vec<StoredEvent>> {
@@ -1127,7 +1252,7 @@ impl AggregateRecorder for PostgresSnapshotRecorder {
 
 impl AggregateRecorder for PostgresApplicationRecorder {
     async fn insert_events(&self, events: Vec<StoredEvent>) -> Result<Vec<u64>> {
-        self.store.write(false, events, None).await
+        self.store.write_together(events).await
     }
 
     async fn select_events(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<Vec<StoredEvent>> {
@@ -1177,7 +1302,7 @@ impl ApplicationRecorder for PostgresApplicationRecorder {
 
 impl TrackingRecorder for PostgresApplicationRecorder {
     async fn insert_tracking(&self, tracking: Tracking) -> Result<()> {
-        self.store.write(false, Vec::new(), Some(tracking)).await.map(drop)
+        self.store.write(false, &[], Some(&tracking)).await.map(drop)
     }
 
     async fn max_tracking_id(&self, application_name: &str) -> Result<Option<u64>> {
@@ -1199,7 +1324,10 @@ impl ProcessRecorder for PostgresApplicationRecorder {
         events: Vec<StoredEvent>,
         tracking: Option<Tracking>,
     ) -> Result<Vec<u64>> {
-        self.store.write(false, events, tracking).await
+        match tracking {
+            Some(tracking) => self.store.write(false, &events, Some(&tracking)).await,
+            None => self.store.write_together(events).await,
+        }
     }
 }
 
@@ -1261,8 +1389,8 @@ mod tests {
             }
             match (commit, same_bytes, resolving.await.unwrap()) {
                 (true, true, Ok(Some(found))) => assert_eq!(found, notification_ids),
-                (false, _, Ok(None)) => {}
-                (true, false, Err(PersistenceError::Conflict { originator_version: 1, .. })) => {}
+                (false, _, Ok(None)) | (true, false, Err(PersistenceError::Conflict { originator_version: 1, .. })) => {
+                }
                 other => panic!("unexpected resolution {other:?}"),
             }
         }
@@ -1312,5 +1440,64 @@ mod tests {
             3,
             "nothing of the refused write"
         );
+    }
+
+    /// Saves that wait for the write in flight are written together, each with its own
+    /// outcome; one that conflicts fails alone; one whose caller gave up is not written.
+    #[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiting_saves_are_written_together_each_with_its_own_outcome() {
+        let Some(store) = store().await else { return };
+        let recorder = store.events();
+        let (a, b, gone) = (new_id(), new_id(), new_id());
+        recorder.insert_events(vec![stored(&b, 1, "T")]).await.unwrap();
+
+        // A write in flight: the saves below queue behind it.
+        let in_flight = store.shared.writing.clone().lock_owned().await;
+        let queued = || lock(&store.shared.queue).batches.len();
+        let save = async |events: Vec<StoredEvent>| {
+            let before = queued();
+            let recorder = recorder.clone();
+            let saving = tokio::spawn(async move { recorder.insert_events(events).await });
+            while queued() == before {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            saving
+        };
+        let first = save(vec![stored(&a, 1, "T"), stored(&a, 2, "T")]).await;
+        let conflicting = save(vec![stored(&b, 1, "T")]).await;
+        let abandoned = save(vec![stored(&gone, 1, "T")]).await;
+        let last = save(vec![stored(&a, 3, "T")]).await;
+        abandoned.abort();
+        assert!(abandoned.await.unwrap_err().is_cancelled());
+        assert_eq!(queued(), 3, "the abandoned batch left the queue");
+        drop(in_flight);
+
+        let first = first.await.unwrap().unwrap();
+        let error = conflicting.await.unwrap().unwrap_err();
+        let last = last.await.unwrap().unwrap();
+        assert!(error.is_conflict(), "{error}");
+        assert_eq!(first.len(), 2);
+        assert!(first[0] < first[1] && first[1] < last[0], "in the order they came: {first:?} {last:?}");
+        assert_eq!(recorder.select_events(&a, EventQuery::all()).await.unwrap().len(), 3);
+        assert!(recorder.select_events(&gone, EventQuery::all()).await.unwrap().is_empty());
+
+        // Without a conflict, queued saves share one transaction.
+        let in_flight = store.shared.writing.clone().lock_owned().await;
+        let (c, d) = (new_id(), new_id());
+        let one = save(vec![stored(&c, 1, "T")]).await;
+        let other = save(vec![stored(&d, 1, "T"), stored(&d, 2, "T")]).await;
+        drop(in_flight);
+        let ids = [one.await.unwrap().unwrap(), other.await.unwrap().unwrap()].concat();
+        let sql = format!(
+            "SELECT count(DISTINCT xmin::text) FROM {} WHERE notification_id = ANY($1)",
+            store.shared.sql.events
+        );
+        let transactions: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(ids.iter().map(|&id| i64::try_from(id).unwrap()).collect::<Vec<_>>())
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!((ids.len(), transactions), (3, 1));
     }
 }

@@ -259,12 +259,11 @@ pub(crate) fn decode_json_envelope<E: AggregateEvent>(
     // An event that starts a correlation has its own id as the correlation id.
     let correlation_id = if rest.get(..36) == Some(event_id_text) { event_id } else { uuid(rest)? };
     let rest = rest[36..].strip_prefix(b"\",\"causation_id\":")?;
-    let (causation_id, rest) = match rest.strip_prefix(b"null") {
-        Some(rest) => (None, rest),
-        None => {
-            let rest = rest.strip_prefix(b"\"")?;
-            (Some(uuid(rest)?), rest[36..].strip_prefix(b"\"")?)
-        }
+    let (causation_id, rest) = if let Some(rest) = rest.strip_prefix(b"null") {
+        (None, rest)
+    } else {
+        let rest = rest.strip_prefix(b"\"")?;
+        (Some(uuid(rest)?), rest[36..].strip_prefix(b"\"")?)
     };
     let payload = rest.strip_prefix(b",\"payload\":")?.strip_suffix(b"}")?;
     let mut deserializer = serde_json::Deserializer::from_slice(payload);
