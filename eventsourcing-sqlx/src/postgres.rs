@@ -448,6 +448,11 @@ enum Tracked {
     Refused(PersistenceError),
 }
 
+/// The outcome of a batch whose write ended without one (its task panicked).
+fn abandoned() -> PersistenceError {
+    PersistenceError::Other { message: "the write of these events was abandoned".into(), source: None }
+}
+
 /// Batches of events waiting for the write in flight.
 #[derive(Debug, Default)]
 struct Queue {
@@ -764,9 +769,15 @@ impl PostgresStore {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let (done, outcome) = oneshot::channel();
+        let (done, mut outcome) = oneshot::channel();
         let queued = Queued::push(&self.shared.queue, events, done);
-        let writing = self.shared.writing.clone().lock_owned().await;
+        // The batch may be written by the write that takes the lock next: then its outcome
+        // comes first.
+        let writing = tokio::select! {
+            biased;
+            outcome = &mut outcome => return outcome.unwrap_or_else(|_| Err(abandoned())),
+            writing = self.shared.writing.clone().lock_owned() => writing,
+        };
         let batches = std::mem::take(&mut lock(&self.shared.queue).batches);
         drop(queued);
         if !batches.is_empty() {
@@ -778,9 +789,7 @@ impl PostgresStore {
             // A panic in the task drops the senders: reported below.
             let _ = written.await;
         }
-        outcome.await.unwrap_or_else(|_| {
-            Err(PersistenceError::Other { message: "the write of these events was abandoned".into(), source: None })
-        })
+        outcome.await.unwrap_or_else(|_| Err(abandoned()))
     }
 
     /// Writes queued batches in one transaction, or one by one if that fails.
