@@ -65,7 +65,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 /// Operations per second (each operation counting `per_op`), the median of three rounds.
-async fn rate<F, Fut>(per_op: u64, mut op: F) -> f64
+async fn rate<F, Fut>(per_op: u32, mut op: F) -> f64
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = ()>,
@@ -74,12 +74,12 @@ where
     let mut rates = Vec::new();
     for _ in 0..ROUNDS {
         let start = Instant::now();
-        let mut done = 0_u64;
+        let mut done = 0_u32;
         while start.elapsed() < round() {
             op().await;
             done += per_op;
         }
-        rates.push(done as f64 / start.elapsed().as_secs_f64());
+        rates.push(f64::from(done) / start.elapsed().as_secs_f64());
     }
     median(rates)
 }
@@ -104,6 +104,36 @@ where
     median(times)
 }
 
+/// Seconds per operation of the library's `lib` and the raw `raw`, run alternately so that
+/// whatever else the machine does weighs on both alike; the medians of three rounds.
+async fn paired<L, LF, R, RF>(mut lib: L, mut raw: R) -> (f64, f64)
+where
+    L: FnMut() -> LF,
+    LF: Future<Output = ()>,
+    R: FnMut() -> RF,
+    RF: Future<Output = ()>,
+{
+    lib().await;
+    raw().await;
+    let (mut libs, mut raws) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        let (mut in_lib, mut in_raw, mut n) = (Duration::ZERO, Duration::ZERO, 0_u32);
+        while n < 3 || start.elapsed() < round() {
+            let t = Instant::now();
+            lib().await;
+            in_lib += t.elapsed();
+            let t = Instant::now();
+            raw().await;
+            in_raw += t.elapsed();
+            n += 1;
+        }
+        libs.push(in_lib.as_secs_f64() / f64::from(n));
+        raws.push(in_raw.as_secs_f64() / f64::from(n));
+    }
+    (median(libs), median(raws))
+}
+
 /// Transactions per second of `writers` tasks each running `op` in a loop for a round;
 /// the median of three rounds.
 async fn concurrent<F, Fut>(writers: usize, op: F) -> f64
@@ -120,7 +150,7 @@ where
             .map(|_| {
                 let op = op.clone();
                 tokio::spawn(async move {
-                    let mut done = 0_u64;
+                    let mut done = 0_u32;
                     while start.elapsed() < round() {
                         op().await;
                         done += 1;
@@ -133,36 +163,32 @@ where
         for task in tasks {
             done += task.await.unwrap();
         }
-        rates.push(done as f64 / start.elapsed().as_secs_f64());
+        rates.push(f64::from(done) / start.elapsed().as_secs_f64());
     }
     median(rates)
 }
 
-/// The table, printed row by row as it is measured.
-struct Table;
+/// A row of the table, printed as it is measured.
+fn row(operation: &str, library: &str, raw: &str, ratio: &str) {
+    println!("| {operation} | {library} | {raw} | {ratio} |");
+}
 
-impl Table {
-    fn row(&mut self, operation: &str, library: String, raw: String, ratio: String) {
-        println!("| {operation} | {library} | {raw} | {ratio} |");
-    }
+/// A throughput beside its raw twin: ratio = library / raw (higher is better).
+fn rates(operation: &str, unit: &str, library: f64, raw: Option<(&str, f64)>) {
+    let (raw, ratio) = match raw {
+        Some((what, r)) => (format!("{} {unit} {what}", count(r)), format!("{:.2}x", library / r)),
+        None => ("-".into(), "-".into()),
+    };
+    row(operation, &format!("{} {unit}", count(library)), &raw, &ratio);
+}
 
-    /// A throughput beside its raw twin: ratio = library / raw (higher is better).
-    fn rates(&mut self, operation: &str, unit: &str, library: f64, raw: Option<(&str, f64)>) {
-        let (raw, ratio) = match raw {
-            Some((what, r)) => (format!("{} {unit} {what}", count(r)), format!("{:.2}x", library / r)),
-            None => ("-".into(), "-".into()),
-        };
-        self.row(operation, format!("{} {unit}", count(library)), raw, ratio);
-    }
-
-    /// A time beside its raw twin: ratio = library / raw (lower is better).
-    fn times(&mut self, operation: &str, library: f64, raw: Option<(&str, f64)>) {
-        let (raw, ratio) = match raw {
-            Some((what, r)) => (format!("{} {what}", ms(r)), format!("{:.2}x", library / r)),
-            None => ("-".into(), "-".into()),
-        };
-        self.row(operation, ms(library), raw, ratio);
-    }
+/// A time beside its raw twin: ratio = library / raw (lower is better).
+fn times(operation: &str, library: f64, raw: Option<(&str, f64)>) {
+    let (raw, ratio) = match raw {
+        Some((what, r)) => (format!("{} {what}", ms(r)), format!("{:.2}x", library / r)),
+        None => ("-".into(), "-".into()),
+    };
+    row(operation, &ms(library), &raw, &ratio);
 }
 
 fn count(value: f64) -> String {
@@ -372,7 +398,8 @@ async fn stores() -> Vec<Store> {
     stores
 }
 
-async fn measure(store: &Store, table: &mut Table) {
+/// Saving: one event, a batch, and concurrent writers.
+async fn measure_writes(store: &Store) {
     let name = store.name;
     let app = &store.plain;
     // The bytes the library writes for one event, for the raw twin to write too.
@@ -380,54 +407,45 @@ async fn measure(store: &Store, table: &mut Table) {
     let added = app.mapper().encode_events::<Dog>(&dog_with(1).pending_events()[1..], None).unwrap().0;
     let (one, trick) = (registered[0].state.clone(), added[0].state.clone());
 
-    let library = rate(1, || async {
+    let save_one = || async {
         app.save(&mut Dog::register("Fido".into())).await.unwrap();
-    })
-    .await;
+    };
+    let operation = format!("{name}: save 1 new aggregate (1 event)");
     match &store.raw {
         Some(raw @ Raw::Postgres(..)) => {
-            let auto = rate(1, || raw.insert_one(&one)).await;
-            let tx = rate(1, || raw.insert_one_in_transaction(&one)).await;
-            table.rates(
-                &format!("{name}: save 1 new aggregate (1 event)"),
-                "/s",
-                library,
-                Some(("autocommit INSERT", auto)),
-            );
-            table.rates(&format!("{name}: the same"), "/s", library, Some(("BEGIN/INSERT/COMMIT", tx)));
+            let (library, auto) = paired(save_one, || raw.insert_one(&one)).await;
+            rates(&operation, "/s", 1.0 / library, Some(("autocommit INSERT", 1.0 / auto)));
+            let (library, tx) = paired(save_one, || raw.insert_one_in_transaction(&one)).await;
+            rates(&format!("{name}: the same"), "/s", 1.0 / library, Some(("BEGIN/INSERT/COMMIT", 1.0 / tx)));
         }
         Some(raw) => {
-            let auto = rate(1, || raw.insert_one(&one)).await;
-            table.rates(&format!("{name}: save 1 new aggregate (1 event)"), "/s", library, Some(("INSERT", auto)));
+            let (library, auto) = paired(save_one, || raw.insert_one(&one)).await;
+            rates(&operation, "/s", 1.0 / library, Some(("INSERT", 1.0 / auto)));
         }
-        None => table.rates(&format!("{name}: save 1 new aggregate (1 event)"), "/s", library, None),
+        None => rates(&operation, "/s", rate(1, save_one).await, None),
     }
 
-    let library = rate(1000, || async {
+    let save_many = || async {
         let mut dogs: Vec<Dog> = (0..10).map(|_| dog_with(99)).collect();
         app.save(&mut dogs[..]).await.unwrap();
-    })
-    .await;
-    let raw = match &store.raw {
+    };
+    let operation = format!("{name}: save 10 aggregates x 100 events at once");
+    match &store.raw {
         Some(raw) => {
             let what = if matches!(raw, Raw::Sqlite(_)) { "row by row, one transaction" } else { "one unnest INSERT" };
-            let r = rate(1000, || async {
+            let insert_many = || async {
                 let rows: Vec<(Uuid, i64)> =
                     (0..10).flat_map(|_| std::iter::repeat(Uuid::new_v4()).zip(1..=100)).collect();
                 raw.insert_many(&rows, &trick).await;
-            })
-            .await;
-            Some((what, r))
+            };
+            let (library, raw) = paired(save_many, insert_many).await;
+            rates(&operation, "ev/s", 1000.0 / library, Some((what, 1000.0 / raw)));
         }
-        None => None,
-    };
-    table.rates(&format!("{name}: save 10 aggregates x 100 events at once"), "ev/s", library, raw);
+        None => rates(&operation, "ev/s", rate(1000, save_many).await, None),
+    }
 
     if matches!(store.raw, Some(Raw::Postgres(..))) {
-        let one_writer = rate(1, || async {
-            app.save(&mut Dog::register("Fido".into())).await.unwrap();
-        })
-        .await;
+        let one_writer = rate(1, save_one).await;
         let shared = app.clone();
         let many = concurrent(WRITERS, move || {
             let app = shared.clone();
@@ -443,27 +461,34 @@ async fn measure(store: &Store, table: &mut Table) {
             async move { raw.insert_one(&state).await }
         })
         .await;
-        table.row(
+        row(
             &format!("{name}: {WRITERS} writers, 1-event saves"),
-            format!("{} tx/s ({:.2}x 1 writer: {})", count(many), many / one_writer, count(one_writer)),
-            format!("{} tx/s autocommit INSERTs", count(raw_many)),
-            format!("{:.2}x", many / raw_many),
+            &format!("{} tx/s ({:.2}x 1 writer: {})", count(many), many / one_writer, count(one_writer)),
+            &format!("{} tx/s autocommit INSERTs", count(raw_many)),
+            &format!("{:.2}x", many / raw_many),
         );
     }
+}
 
+/// Getting aggregates (from events, a snapshot, encrypted records) and reading the log.
+async fn measure_reads(store: &Store) {
+    let name = store.name;
+    let app = &store.plain;
     for size in [100_usize, 10_000] {
         let mut dog = dog_with(size - 1);
         app.save(&mut dog).await.unwrap();
         let id = *dog.id();
-        let library = millis(|| async {
+        let get = || async {
             app.repository().get::<Dog>(&id).await.unwrap();
-        })
-        .await;
-        let raw = match &store.raw {
-            Some(raw) => Some(("SELECT", millis(|| async { assert_eq!(raw.select(id).await, size) }).await)),
-            None => None,
         };
-        table.times(&format!("{name}: get a {size}-event aggregate"), library, raw);
+        let operation = format!("{name}: get a {size}-event aggregate");
+        match &store.raw {
+            Some(raw) => {
+                let (library, raw) = paired(get, || async { assert_eq!(raw.select(id).await, size) }).await;
+                times(&operation, library * 1000.0, Some(("SELECT", raw * 1000.0)));
+            }
+            None => times(&operation, millis(get).await, None),
+        }
         if size == 10_000 {
             let snapshots = &store.snapshots;
             let mut dog = dog_with(size - 1);
@@ -474,34 +499,36 @@ async fn measure(store: &Store, table: &mut Table) {
                 snapshots.repository().get::<Dog>(&id).await.unwrap();
             })
             .await;
-            table.times(&format!("{name}: get it from a snapshot"), snapshot, None);
+            times(&format!("{name}: get it from a snapshot"), snapshot, None);
 
             let sealed = &store.sealed;
             let mut dog = dog_with(size - 1);
             sealed.save(&mut dog).await.unwrap();
-            let id = *dog.id();
-            let encrypted = millis(|| async {
-                sealed.repository().get::<Dog>(&id).await.unwrap();
-            })
-            .await;
-            table.times(&format!("{name}: get it encrypted + zstd"), encrypted, Some(("plain", library)));
+            let sealed_id = *dog.id();
+            let get_sealed = || async {
+                sealed.repository().get::<Dog>(&sealed_id).await.unwrap();
+            };
+            let (encrypted, plain) = paired(get_sealed, get).await;
+            times(&format!("{name}: get it encrypted + zstd"), encrypted * 1000.0, Some(("plain", plain * 1000.0)));
         }
     }
 
-    let library = rate(1000, || async {
+    let read_log = || async {
         let page = app.recorder().select_notifications(NotificationQuery::after(Some(0), 1000)).await.unwrap();
         let mut cursor = ChainCursor::after(None);
         for n in &page {
             app.mapper().decode_event::<Dog>(&n.event, &mut cursor).unwrap();
         }
         assert_eq!(page.len(), 1000);
-    })
-    .await;
-    let raw = match &store.raw {
-        Some(raw) => Some(("paged SELECT", rate(1000, || async { assert_eq!(raw.page(0).await, 1000) }).await)),
-        None => None,
     };
-    table.rates(&format!("{name}: read + decode the log, pages of 1000"), "ev/s", library, raw);
+    let operation = format!("{name}: read + decode the log, pages of 1000");
+    match &store.raw {
+        Some(raw) => {
+            let (library, raw) = paired(read_log, || async { assert_eq!(raw.page(0).await, 1000) }).await;
+            rates(&operation, "ev/s", 1000.0 / library, Some(("paged SELECT", 1000.0 / raw)));
+        }
+        None => rates(&operation, "ev/s", rate(1000, read_log).await, None),
+    }
 }
 
 fn main() {
@@ -509,13 +536,13 @@ fn main() {
     let rt = Runtime::new().unwrap();
     rt.block_on(async {
         let stores = stores().await;
-        let mut table = Table;
         println!("| operation | this library | raw sqlx, same work | ratio |");
         println!("|---|---|---|---|");
         let only = std::env::var("SPEED_STORES").unwrap_or_default().to_lowercase();
         for store in &stores {
             if only.is_empty() || only.split(',').any(|s| s.trim() == store.name.to_lowercase()) {
-                measure(store, &mut table).await;
+                measure_writes(store).await;
+                measure_reads(store).await;
             }
         }
         for store in &stores {

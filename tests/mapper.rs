@@ -435,7 +435,7 @@ mod fast_json {
         // What RFC 3339 and UUIDs allow besides the library's own layout is read too.
         for (read, timestamp) in [
             (text.replace("Z\"", "+00:00\""), written.timestamp),
-            (text.replace("T", "t"), written.timestamp),
+            (text.replace('T', "t"), written.timestamp),
             (text.replace("20.000000005Z", "20.0000000050Z"), written.timestamp),
             // A leap second, as chrono reads it.
             (text.replace("20.000000005Z", "60.000000005Z"), "2023-11-14T22:13:60.000000005Z".parse().unwrap()),

@@ -562,7 +562,7 @@ impl PostgresStore {
         };
         if !one_trip {
             tracing::info!(
-                table = %sql.channel,
+                table = %sql.events,
                 "the database has no write function for these tables (made with CREATE_TABLE=yes): \
                  events are written in a transaction of several round trips"
             );

@@ -1,23 +1,28 @@
 use std::fmt;
 
 use base64::Engine;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 use thiserror::Error;
 
 /// Length of the key id stored before each ciphertext.
 const KEY_ID: usize = 4;
 /// Length of an `XChaCha20` nonce: 192 random bits, safe to choose at random for every record.
 const NONCE: usize = 24;
+/// Length of the Poly1305 tag after each ciphertext.
+const TAG: usize = 16;
 
 /// Authenticated encryption of stored events with XChaCha20-Poly1305 and a 256-bit key.
 ///
 /// Each record gets a fresh random nonce. The record's identity (originator id, version,
 /// topic) is authenticated as associated data, so a ciphertext moved to another row does
 /// not decrypt. A 4-byte key id stored with each record tells a wrong key from damage.
+///
+/// XChaCha20-Poly1305 is ChaCha20-Poly1305 under a key derived for each nonce by
+/// `HChaCha20` from its first 16 bytes, with the last 8 bytes as the nonce: `HChaCha20`
+/// comes from the `chacha20` crate, ChaCha20-Poly1305 from `ring`.
 #[derive(Clone)]
 pub struct Cipher {
-    aead: XChaCha20Poly1305,
+    key: [u8; 32],
     key_id: [u8; KEY_ID],
 }
 
@@ -54,7 +59,17 @@ impl Cipher {
         let key_id = blake3::derive_key("eventsourcing 2026 cipher key id", key);
         let mut id = [0; KEY_ID];
         id.copy_from_slice(&key_id[..KEY_ID]);
-        Cipher { aead: XChaCha20Poly1305::new(Key::from_slice(key)), key_id: id }
+        Cipher { key: *key, key_id: id }
+    }
+
+    /// The ChaCha20-Poly1305 key and nonce that stand for XChaCha20-Poly1305's `nonce`.
+    fn chacha(&self, nonce: &[u8; NONCE]) -> Option<(LessSafeKey, Nonce)> {
+        let (prefix, suffix) = nonce.split_at(16);
+        let subkey = chacha20::hchacha::<chacha20::R20>(&self.key.into(), &<[u8; 16]>::try_from(prefix).ok()?.into());
+        let mut short = [0; 12];
+        short[4..].copy_from_slice(suffix);
+        let key = UnboundKey::new(&CHACHA20_POLY1305, subkey.as_slice()).ok()?;
+        Some((LessSafeKey::new(key), Nonce::assume_unique_for_key(short)))
     }
 
     /// A cipher with a base64 key, as in `CIPHER_KEY`.
@@ -82,19 +97,19 @@ impl Cipher {
     pub(crate) fn encrypt(&self, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, String> {
         let mut nonce = [0; NONCE];
         getrandom::fill(&mut nonce).map_err(|e| format!("no random nonce: {e}"))?;
-        let ciphertext = self
-            .aead
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad })
-            .map_err(|_| "encryption failed".to_owned())?;
-        let mut out = Vec::with_capacity(KEY_ID + NONCE + ciphertext.len());
+        let failed = || "encryption failed".to_owned();
+        let (key, short) = self.chacha(&nonce).ok_or_else(failed)?;
+        let mut out = Vec::with_capacity(KEY_ID + NONCE + plaintext.len() + TAG);
         out.extend_from_slice(&self.key_id);
         out.extend_from_slice(&nonce);
-        out.extend_from_slice(&ciphertext);
+        let mut sealed = plaintext.to_vec();
+        key.seal_in_place_append_tag(short, Aad::from(aad), &mut sealed).map_err(|_| failed())?;
+        out.extend_from_slice(&sealed);
         Ok(out)
     }
 
     pub(crate) fn decrypt(&self, data: &[u8], aad: &[u8]) -> Result<Vec<u8>, DecryptError> {
-        if data.len() < KEY_ID + NONCE + 16 {
+        if data.len() < KEY_ID + NONCE + TAG {
             return Err(DecryptError::Damaged);
         }
         let (key_id, rest) = data.split_at(KEY_ID);
@@ -102,9 +117,12 @@ impl Cipher {
             return Err(DecryptError::WrongKey);
         }
         let (nonce, ciphertext) = rest.split_at(NONCE);
-        self.aead
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad })
-            .map_err(|_| DecryptError::Damaged)
+        let nonce: &[u8; NONCE] = nonce.try_into().map_err(|_| DecryptError::Damaged)?;
+        let (key, short) = self.chacha(nonce).ok_or(DecryptError::Damaged)?;
+        let mut plain = ciphertext.to_vec();
+        let length = key.open_in_place(short, Aad::from(aad), &mut plain).map_err(|_| DecryptError::Damaged)?.len();
+        plain.truncate(length);
+        Ok(plain)
     }
 }
 
@@ -131,6 +149,19 @@ mod tests {
     fn keys_must_be_base64_of_32_bytes() {
         assert_eq!(Cipher::from_base64("not base64!").unwrap_err(), CipherKeyError::NotBase64);
         assert_eq!(Cipher::from_base64("AAAA").unwrap_err(), CipherKeyError::WrongLength(3));
-        assert!(!format!("{:?}", Cipher::new(&[1; 32])).contains("aead"));
+        assert!(!format!("{:?}", Cipher::new(&[1; 32])).contains("key:"));
+    }
+
+    /// A record encrypted by the `chacha20poly1305` crate's XChaCha20-Poly1305 (key 7s,
+    /// nonce 9s), which earlier versions of this library used: it still decrypts.
+    #[test]
+    fn records_of_the_standard_construction_decrypt() {
+        let cipher = Cipher::new(&[7; 32]);
+        let sealed = "c55096f815c91240ce307a53041f27845c96c5b83d44a71455453a228ecfcc4ff02cab42c8";
+        let sealed: Vec<u8> =
+            (0..sealed.len()).step_by(2).map(|i| u8::from_str_radix(&sealed[i..i + 2], 16).unwrap()).collect();
+        let data = [&cipher.key_id[..], &[9; NONCE], &sealed].concat();
+        assert_eq!(cipher.decrypt(&data, b"record identity").unwrap(), br#"{"trick":"roll over"}"#);
+        assert_eq!(cipher.decrypt(&data, b"another identity"), Err(DecryptError::Damaged));
     }
 }
