@@ -1455,6 +1455,7 @@ mod tests {
     /// outcome; one that conflicts fails alone; one whose caller gave up is not written.
     #[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[expect(clippy::async_yields_async, reason = "`save` returns the running save's handle, awaited later")]
     async fn waiting_saves_are_written_together_each_with_its_own_outcome() {
         let Some(store) = store().await else { return };
         let recorder = store.events();
