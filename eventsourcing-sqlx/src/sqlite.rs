@@ -316,7 +316,10 @@ impl SqliteStore {
             sql.push_str(" LIMIT ?");
         }
         // Built from the constant fragments above only.
-        let mut select = sqlx::query(AssertSqlSafe(sql)).bind(self.shared.ids.to_text(originator_id)?);
+        let id = self.shared.ids.to_text(originator_id)?;
+        // The id is the one asked for, as the store keeps it: not read back.
+        let originator_id = self.shared.ids.parse(id.clone())?;
+        let mut select = sqlx::query(AssertSqlSafe(sql)).bind(id);
         // Bounds beyond the largest storable version select as if at it.
         if let Some(gt) = query.gt {
             select = select.bind(i64::try_from(gt).unwrap_or(i64::MAX));
@@ -328,7 +331,16 @@ impl SqliteStore {
             select = select.bind(i64::try_from(limit).unwrap_or(i64::MAX));
         }
         let rows = select.fetch_all(&self.shared.pool).await.map_err(map)?;
-        rows.into_iter().map(|row| self.stored(&row, 0)).collect()
+        rows.iter()
+            .map(|row| {
+                Ok(StoredEvent {
+                    originator_id: originator_id.clone(),
+                    originator_version: version_from_db(row.try_get(0).map_err(map)?)?,
+                    topic: row.try_get(1).map_err(map)?,
+                    state: row.try_get(2).map_err(map)?,
+                })
+            })
+            .collect()
     }
 
     fn stored(&self, row: &SqliteRow, offset: usize) -> Result<StoredEvent> {
@@ -382,10 +394,10 @@ impl Table {
     fn select(self) -> &'static str {
         match self {
             Table::Events => {
-                "SELECT originator_id, originator_version, topic, state FROM stored_events WHERE originator_id = ?"
+                "SELECT originator_version, topic, state FROM stored_events WHERE originator_id = ?"
             }
             Table::Snapshots => {
-                "SELECT originator_id, originator_version, topic, state FROM stored_snapshots WHERE originator_id = ?"
+                "SELECT originator_version, topic, state FROM stored_snapshots WHERE originator_id = ?"
             }
         }
     }
