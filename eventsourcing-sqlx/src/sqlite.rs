@@ -164,6 +164,66 @@ struct Shared {
     writer: tokio::sync::Mutex<()>,
     committed: watch::Sender<u64>,
     poll: Duration,
+    /// Connections that load aggregates from a file database (not from one in memory,
+    /// nor through a pool given by the caller).
+    readers: Option<Arc<Readers>>,
+}
+
+/// rusqlite connections to a file database, for loading aggregates: reading rows through
+/// sqlx's SQLite driver costs about three times what SQLite itself takes (10,000 rows of
+/// 224 bytes: 12 ms, against 4 ms through rusqlite and 9 ms through Python's `sqlite3`).
+/// They only read, in WAL mode beside the writer, and see every committed write.
+#[derive(Debug)]
+struct Readers {
+    path: String,
+    lock_timeout: Duration,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+}
+
+/// Idle reading connections kept.
+const IDLE_READERS: usize = 4;
+
+impl Readers {
+    /// Runs `sql` with the text `id` and then `numbers` bound, and returns the version,
+    /// topic and state of each row.
+    fn select(&self, sql: &str, id: String, numbers: &[i64]) -> rusqlite::Result<Vec<(i64, String, Vec<u8>)>> {
+        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let connection = match idle {
+            Some(connection) => connection,
+            None => {
+                let connection = rusqlite::Connection::open(&self.path)?;
+                connection.busy_timeout(self.lock_timeout)?;
+                connection
+            }
+        };
+        let rows = {
+            let mut statement = connection.prepare_cached(sql)?;
+            let parameters = std::iter::once(rusqlite::types::Value::Text(id))
+                .chain(numbers.iter().map(|&n| rusqlite::types::Value::Integer(n)));
+            statement
+                .query_map(rusqlite::params_from_iter(parameters), |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        };
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < IDLE_READERS {
+            idle.push(connection);
+        }
+        rows
+    }
+}
+
+/// A rusqlite error as the store reports sqlx's.
+fn map_read(error: rusqlite::Error) -> PersistenceError {
+    let message = format!("reading from SQLite: {error}");
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            PersistenceError::LockTimeout { message, source: Some(Box::new(error)) }
+        }
+        _ if error.to_string().starts_with("no such table") => {
+            PersistenceError::MissingTable { message, source: Some(Box::new(error)) }
+        }
+        _ => PersistenceError::Other { message, source: Some(Box::new(error)) },
+    }
 }
 
 impl SqliteStore {
@@ -197,7 +257,16 @@ impl SqliteStore {
                 message: format!("cannot open the SQLite database {:?}: {error}", options.dbname),
                 source: Some(Box::new(error)),
             })?;
-        Self::setup(pool, &options, in_memory).await
+        // A plain path names the file that rusqlite opens too; URIs are left to sqlx.
+        let plain_path = !in_memory && !options.dbname.starts_with("file:") && !options.dbname.starts_with("sqlite:");
+        let readers = plain_path.then(|| {
+            Arc::new(Readers {
+                path: options.dbname.clone(),
+                lock_timeout: options.lock_timeout,
+                idle: Mutex::default(),
+            })
+        });
+        Self::setup(pool, &options, in_memory, readers).await
     }
 
     /// Uses an existing pool (its connect options are the pool's own; `options.dbname`
@@ -208,10 +277,15 @@ impl SqliteStore {
     pub async fn with_pool(pool: SqlitePool, options: SqliteOptions) -> Result<Self> {
         check_duration("the SQLite poll interval", options.poll_interval, true)?;
         let in_memory = options.dbname.is_empty() || options.in_memory();
-        Self::setup(pool, &options, in_memory).await
+        Self::setup(pool, &options, in_memory, None).await
     }
 
-    async fn setup(pool: SqlitePool, options: &SqliteOptions, in_memory: bool) -> Result<Self> {
+    async fn setup(
+        pool: SqlitePool,
+        options: &SqliteOptions,
+        in_memory: bool,
+        readers: Option<Arc<Readers>>,
+    ) -> Result<Self> {
         let committed = if in_memory {
             watch::Sender::new(0)
         } else {
@@ -228,6 +302,7 @@ impl SqliteStore {
                 writer: tokio::sync::Mutex::new(()),
                 committed,
                 poll: options.poll_interval,
+                readers,
             }),
         };
         if options.create_tables {
@@ -315,29 +390,45 @@ impl SqliteStore {
         if query.limit.is_some() {
             sql.push_str(" LIMIT ?");
         }
-        // Built from the constant fragments above only.
         let id = self.shared.ids.to_text(originator_id)?;
         // The id is the one asked for, as the store keeps it: not read back.
         let originator_id = self.shared.ids.parse(id.clone())?;
-        let mut select = sqlx::query(AssertSqlSafe(sql)).bind(id);
         // Bounds beyond the largest storable version select as if at it.
-        if let Some(gt) = query.gt {
-            select = select.bind(i64::try_from(gt).unwrap_or(i64::MAX));
-        }
-        if let Some(lte) = query.lte {
-            select = select.bind(i64::try_from(lte).unwrap_or(i64::MAX));
-        }
-        if let Some(limit) = query.limit {
-            select = select.bind(i64::try_from(limit).unwrap_or(i64::MAX));
-        }
-        let rows = select.fetch_all(&self.shared.pool).await.map_err(map)?;
-        rows.iter()
-            .map(|row| {
+        let numbers: Vec<i64> =
+            [query.gt, query.lte, query.limit.map(|limit| u64::try_from(limit).unwrap_or(u64::MAX))]
+                .into_iter()
+                .flatten()
+                .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+                .collect();
+        let rows: Vec<(i64, String, Vec<u8>)> = if let Some(readers) = &self.shared.readers {
+            let readers = readers.clone();
+            tokio::task::spawn_blocking(move || readers.select(&sql, id, &numbers))
+                .await
+                .map_err(|error| PersistenceError::Other {
+                    message: format!("reading from SQLite: {error}"),
+                    source: None,
+                })?
+                .map_err(map_read)?
+        } else {
+            // Built from the constant fragments above only.
+            let mut select = sqlx::query(AssertSqlSafe(sql)).bind(id);
+            for n in numbers {
+                select = select.bind(n);
+            }
+            let rows = select.fetch_all(&self.shared.pool).await.map_err(map)?;
+            rows.iter()
+                .map(|row| {
+                    Ok((row.try_get(0).map_err(map)?, row.try_get(1).map_err(map)?, row.try_get(2).map_err(map)?))
+                })
+                .collect::<Result<_>>()?
+        };
+        rows.into_iter()
+            .map(|(version, topic, state)| {
                 Ok(StoredEvent {
                     originator_id: originator_id.clone(),
-                    originator_version: version_from_db(row.try_get(0).map_err(map)?)?,
-                    topic: row.try_get(1).map_err(map)?,
-                    state: row.try_get(2).map_err(map)?,
+                    originator_version: version_from_db(version)?,
+                    topic,
+                    state,
                 })
             })
             .collect()
@@ -393,12 +484,8 @@ impl Table {
 
     fn select(self) -> &'static str {
         match self {
-            Table::Events => {
-                "SELECT originator_version, topic, state FROM stored_events WHERE originator_id = ?"
-            }
-            Table::Snapshots => {
-                "SELECT originator_version, topic, state FROM stored_snapshots WHERE originator_id = ?"
-            }
+            Table::Events => "SELECT originator_version, topic, state FROM stored_events WHERE originator_id = ?",
+            Table::Snapshots => "SELECT originator_version, topic, state FROM stored_snapshots WHERE originator_id = ?",
         }
     }
 }
