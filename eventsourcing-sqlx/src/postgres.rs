@@ -12,10 +12,15 @@
 //!   application_name text, notification_id bigint, PRIMARY KEY (application_name));
 //! ```
 //!
-//! A batch of events is one statement (arrays through `unnest`) in one transaction. Writers
-//! of events take the table's `EXCLUSIVE` lock, which readers do not wait for, so
-//! notification ids become visible in the order they were assigned: a reader that has seen
-//! id N never later finds a committed id ≤ N. (Giving ids late, under an advisory lock
+//! A batch of events is one call of a function made with the tables
+//! (`<name>_events_write_v1`): it takes the table's `EXCLUSIVE` lock, records the tracking
+//! position if any, inserts the events (arrays through `unnest`) and notifies, all in the
+//! call's one transaction and one round trip. Saves made while another is in flight wait
+//! and are then written together, sharing a commit. (Tables made without the function, by
+//! an earlier version with `CREATE_TABLE=no`, are written in a transaction of several
+//! statements.) Readers do not wait for the lock, and notification ids become visible in
+//! the order they were assigned: a reader that has seen id N never later finds a
+//! committed id ≤ N. (Giving ids late, under an advisory lock
 //! just before commit, lets inserts run in parallel but measures slower;
 //! `benches/postgres_ordering` compares the two.) Each commit sends a notification on a
 //! channel named after the events table, which wakes subscriptions in any process.
