@@ -623,8 +623,9 @@ impl PostgresStore {
         })
     }
 
-    /// Creates the schema, tables and index if missing. Safe to run from several
-    /// processes at once.
+    /// Creates the schema, tables, index and write function if missing. Safe to run from
+    /// several processes at once. (A store opened before the function existed goes on
+    /// writing in a transaction of several statements; one opened after uses it.)
     ///
     /// # Errors
     /// [`PersistenceError`] from the database.

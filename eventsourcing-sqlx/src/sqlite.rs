@@ -189,13 +189,12 @@ impl Readers {
     /// topic and state of each row.
     fn select(&self, sql: &str, id: String, numbers: &[i64]) -> rusqlite::Result<Vec<(i64, String, Vec<u8>)>> {
         let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
-        let connection = match idle {
-            Some(connection) => connection,
-            None => {
-                let connection = rusqlite::Connection::open(&self.path)?;
-                connection.busy_timeout(self.lock_timeout)?;
-                connection
-            }
+        let connection = if let Some(connection) = idle {
+            connection
+        } else {
+            let connection = rusqlite::Connection::open(&self.path)?;
+            connection.busy_timeout(self.lock_timeout)?;
+            connection
         };
         let rows = {
             let mut statement = connection.prepare_cached(sql)?;
