@@ -411,13 +411,11 @@ impl Runner {
                 if self.shared.has_failed(follower.name()) {
                     continue;
                 }
-                match follower.caught_up().await.map_err(|e| SystemError::Processing(Arc::new(e)))? {
-                    Some(at) => positions.push(at),
-                    None => {
-                        behind = Some(follower.name().to_owned());
-                        break;
-                    }
-                }
+                let Some(at) = follower.caught_up().await.map_err(|e| SystemError::Processing(Arc::new(e)))? else {
+                    behind = Some(follower.name().to_owned());
+                    break;
+                };
+                positions.push(at);
             }
             let Some(waiting_for) = behind else {
                 // One pass is not proof: a follower checked early may be given more to do
