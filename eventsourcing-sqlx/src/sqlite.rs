@@ -13,10 +13,10 @@
 //! notification ids are committed in order. As in Python, the notification id is the
 //! table's implicit `rowid`: do not `VACUUM` the database or dump and restore it, which may
 //! renumber rowids of a table without an `INTEGER PRIMARY KEY`, moving positions that
-//! followers have tracked. File databases use WAL, so readers do not wait
-//! for the writer; aggregates are loaded from them through rusqlite connections of their
-//! own, which read rows at a third of the cost of sqlx's driver. Subscriptions wake at once for writes made through this library in this
-//! process, and poll for writes from elsewhere.
+//! followers have tracked. File databases use WAL, so readers do not wait for the writer;
+//! aggregates are loaded from them through rusqlite connections of their own, which read
+//! rows at a third of the cost of sqlx's driver. Subscriptions wake at once for writes made
+//! through this library in this process, and poll for writes from elsewhere.
 
 use std::collections::HashMap;
 use std::str::FromStr;
