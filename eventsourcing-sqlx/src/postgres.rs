@@ -677,8 +677,9 @@ impl PostgresStore {
         Ok(StoredEvent {
             originator_id: self.read_id(row, offset)?,
             originator_version: version_from_db(row.try_get(offset + 1).map_err(map)?)?,
-            topic: row.try_get(offset + 2).map_err(map)?,
-            state: row.try_get(offset + 3).map_err(map)?,
+            // Unchecked, as in `select`.
+            topic: row.try_get_unchecked(offset + 2).map_err(map)?,
+            state: row.try_get_unchecked(offset + 3).map_err(map)?,
         })
     }
 
