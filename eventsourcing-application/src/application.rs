@@ -12,6 +12,8 @@ use eventsourcing_core::persistence::{
 };
 use futures_util::future::BoxFuture;
 use serde::Serialize;
+use tracing::field::Empty;
+use tracing::{Instrument as _, Span};
 
 use crate::aggregate_types::AggregateTypes;
 use crate::cache::Cache;
@@ -62,7 +64,7 @@ pub struct Application {
 }
 
 struct Inner {
-    name: String,
+    name: Arc<str>,
     store: EventStore,
     cache: Option<Arc<Cache>>,
     types: Arc<AggregateTypes>,
@@ -134,12 +136,17 @@ impl Application {
 
     /// Gets aggregates back (an owned handle).
     pub fn repository(&self) -> Repository {
-        Repository::new(self.inner.store.clone(), self.inner.cache.clone(), self.inner.types.clone())
+        Repository::new(
+            self.inner.name.clone(),
+            self.inner.store.clone(),
+            self.inner.cache.clone(),
+            self.inner.types.clone(),
+        )
     }
 
     /// Every event of the application, in order (an owned handle).
     pub fn notification_log(&self) -> NotificationLog {
-        NotificationLog::new(self.inner.store.recorder().clone(), self.inner.section_size)
+        NotificationLog::new(self.inner.name.clone(), self.inner.store.recorder().clone(), self.inner.section_size)
     }
 
     /// Records the pending events of one or several aggregates in one atomic write, and
@@ -152,13 +159,28 @@ impl Application {
     /// A version conflict ([`ApplicationError::is_conflict`]) when another writer recorded
     /// one of these versions first; nothing was written. Or an encoding or store error.
     pub async fn save(&self, mut changes: impl Changes) -> Result<Vec<u64>, ApplicationError> {
-        let mut new = Vec::new();
-        self.prepare(&changes, &mut new)?;
-        let ids = self.inner.store.put(&mut new, None).await?;
-        changes.commit(&mut new.iter());
-        self.take_due_snapshots(&new).await;
-        self.tell_saved(&ids).await;
-        Ok(ids)
+        let span = tracing::debug_span!(
+            "save",
+            application = %self.inner.name,
+            aggregates = Empty,
+            events = Empty,
+            last_notification_id = Empty
+        );
+        async {
+            let mut new = Vec::new();
+            self.prepare(&changes, &mut new)?;
+            let span = Span::current();
+            span.record("aggregates", new.len());
+            span.record("events", new.iter().map(|n| n.versions().len()).sum::<usize>());
+            let ids = self.inner.store.put(&mut new, None).await?;
+            span.record("last_notification_id", ids.last());
+            changes.commit(&mut new.iter());
+            self.take_due_snapshots(&new).await;
+            self.tell_saved(&ids).await;
+            Ok(ids)
+        }
+        .instrument(span)
+        .await
     }
 
     /// Encodes the pending events of `changes` after `out`, checking their types' names.
@@ -222,14 +244,26 @@ impl Application {
     /// As [`Application::save`].
     pub async fn discard<A: Aggregate + Send>(&self, aggregate: &mut A) -> Result<Vec<u64>, ApplicationError> {
         self.inner.types.check::<A>()?;
-        let mut new = [self.inner.store.encode_discard(&*aggregate)?];
-        let ids = self.inner.store.put(&mut new, None).await?;
-        new[0].commit(aggregate);
-        if let Some(cache) = &self.inner.cache {
-            cache.remove::<A>(&aggregate.id().to_originator_id());
+        let span = tracing::debug_span!(
+            "discard",
+            application = %self.inner.name,
+            aggregate = A::NAME,
+            id = %aggregate.id(),
+            last_notification_id = Empty
+        );
+        async {
+            let mut new = [self.inner.store.encode_discard(&*aggregate)?];
+            let ids = self.inner.store.put(&mut new, None).await?;
+            Span::current().record("last_notification_id", ids.last());
+            new[0].commit(aggregate);
+            if let Some(cache) = &self.inner.cache {
+                cache.remove::<A>(&aggregate.id().to_originator_id());
+            }
+            self.tell_saved(&ids).await;
+            Ok(ids)
         }
-        self.tell_saved(&ids).await;
-        Ok(ids)
+        .instrument(span)
+        .await
     }
 
     /// Stores a snapshot of an aggregate as at `version` (the latest if `None`), read back
@@ -243,7 +277,8 @@ impl Application {
         A: Aggregate + Clone + Serialize + Send + Sync + 'static,
     {
         self.inner.types.check::<A>()?;
-        match self.inner.store.take_snapshot::<A>(id, version).await {
+        let span = tracing::debug_span!("take_snapshot", application = %self.inner.name, aggregate = A::NAME, id = %id, version);
+        match self.inner.store.take_snapshot::<A>(id, version).instrument(span).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(not_found::<A>(id, version)),
             Err(EventStoreError::NoSnapshotRecorder) => Err(ApplicationError::SnapshottingDisabled),
@@ -533,7 +568,7 @@ impl ApplicationBuilder {
         };
         Ok(Application {
             inner: Arc::new(Inner {
-                name: self.name,
+                name: self.name.into(),
                 store,
                 cache: cache_size.map(|size| Arc::new(Cache::new(size))),
                 types: Arc::default(),

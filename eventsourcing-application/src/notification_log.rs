@@ -1,8 +1,11 @@
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use eventsourcing_core::persistence::{AnyRecorder, ApplicationRecorder, Notification, NotificationQuery};
 use futures_util::{Stream, StreamExt};
+use tracing::Instrument as _;
+use tracing::field::Empty;
 
 use crate::error::ApplicationError;
 
@@ -42,6 +45,8 @@ use crate::error::ApplicationError;
 /// An owned handle: cloning is cheap, and a spawned task can hold one.
 #[derive(Debug, Clone)]
 pub struct NotificationLog {
+    /// The application's name, for the spans of reads.
+    application: Arc<str>,
     recorder: AnyRecorder,
     section_size: usize,
 }
@@ -58,8 +63,8 @@ pub struct Section {
 }
 
 impl NotificationLog {
-    pub(crate) fn new(recorder: AnyRecorder, section_size: usize) -> Self {
-        NotificationLog { recorder, section_size }
+    pub(crate) fn new(application: Arc<str>, recorder: AnyRecorder, section_size: usize) -> Self {
+        NotificationLog { application, recorder, section_size }
     }
 
     /// The number of notifications in a section.
@@ -85,7 +90,17 @@ impl NotificationLog {
         if query.limit > self.section_size {
             return Err(ApplicationError::LimitTooLarge { limit: query.limit, section_size: self.section_size });
         }
-        Ok(self.recorder.select_notifications(query).await?)
+        let span = tracing::debug_span!(
+            "read_notifications",
+            application = %self.application,
+            start = query.first_id(),
+            limit = query.limit,
+            topics = query.topics.len(),
+            read = Empty
+        );
+        let read = self.recorder.select_notifications(query).instrument(span.clone()).await?;
+        span.record("read", read.len());
+        Ok(read)
     }
 
     /// The section `"first,last"`: notifications from `first` (at least 1), at most

@@ -1,5 +1,8 @@
 use std::sync::Arc;
 
+use tracing::field::Empty;
+use tracing::{Instrument as _, Span};
+
 use eventsourcing_core::domain::{Aggregate, AggregateId};
 use eventsourcing_core::persistence::{EventStore, Record};
 
@@ -14,14 +17,21 @@ use crate::error::ApplicationError;
 /// An owned handle: cloning is cheap, and a spawned task can hold one.
 #[derive(Debug, Clone)]
 pub struct Repository {
+    /// The application's name, for the spans of reads.
+    application: Arc<str>,
     store: EventStore,
     cache: Option<Arc<Cache>>,
     types: Arc<AggregateTypes>,
 }
 
 impl Repository {
-    pub(crate) fn new(store: EventStore, cache: Option<Arc<Cache>>, types: Arc<AggregateTypes>) -> Self {
-        Repository { store, cache, types }
+    pub(crate) fn new(
+        application: Arc<str>,
+        store: EventStore,
+        cache: Option<Arc<Cache>>,
+        types: Arc<AggregateTypes>,
+    ) -> Self {
+        Repository { application, store, cache, types }
     }
 
     /// The aggregate as it is now. With a cache, a cached copy is fast-forwarded with the
@@ -35,19 +45,35 @@ impl Repository {
         A: Aggregate + Clone + Send + Sync + 'static,
     {
         self.types.check::<A>()?;
-        let Some(cache) = &self.cache else { return self.load(id, None).await };
-        let originator_id = id.to_originator_id();
-        let Some(mut aggregate) = cache.get::<A>(&originator_id) else {
-            let aggregate: A = self.load(id, None).await?;
+        let span = tracing::debug_span!(
+            "get",
+            application = %self.application,
+            aggregate = A::NAME,
+            id = %id,
+            cached = Empty,
+            version = Empty
+        );
+        let got = async {
+            let Some(cache) = &self.cache else { return self.load(id, None).await };
+            let originator_id = id.to_originator_id();
+            let Some(mut aggregate) = cache.get::<A>(&originator_id) else {
+                let aggregate: A = self.load(id, None).await?;
+                cache.put(&aggregate);
+                return Ok(aggregate);
+            };
+            Span::current().record("cached", true);
+            if !self.store.fast_forward(&mut aggregate).await? {
+                cache.remove::<A>(&originator_id);
+                return Err(not_found::<A>(id, None));
+            }
             cache.put(&aggregate);
-            return Ok(aggregate);
+            Ok(aggregate)
         };
-        if !self.store.fast_forward(&mut aggregate).await? {
-            cache.remove::<A>(&originator_id);
-            return Err(not_found::<A>(id, None));
+        let got = got.instrument(span.clone()).await;
+        if let Ok(aggregate) = &got {
+            span.record("version", aggregate.version());
         }
-        cache.put(&aggregate);
-        Ok(aggregate)
+        got
     }
 
     /// The aggregate as it was at `version`: after the event with that version.
@@ -57,7 +83,9 @@ impl Repository {
     /// did not exist yet at that version.
     pub async fn get_at<A: Aggregate>(&self, id: &A::Id, version: u64) -> Result<A, ApplicationError> {
         self.types.check::<A>()?;
-        self.load(id, Some(version)).await
+        let span =
+            tracing::debug_span!("get_at", application = %self.application, aggregate = A::NAME, id = %id, version);
+        self.load(id, Some(version)).instrument(span).await
     }
 
     /// Whether the aggregate exists (and is not discarded).

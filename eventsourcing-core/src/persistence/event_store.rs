@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use thiserror::Error;
+use tracing::field::Empty;
+use tracing::{Instrument as _, Span};
 
 use super::error::PersistenceError;
 use super::mapper::{ChainCursor, Mapper, MapperError, Record};
@@ -160,10 +162,18 @@ impl EventStore {
     /// recorded one; nothing was written. Or another store error.
     pub async fn put(&self, new: &mut [NewEvents], tracking: Option<Tracking>) -> Result<Vec<u64>, PersistenceError> {
         let records: Vec<StoredEvent> = new.iter_mut().flat_map(|n| std::mem::take(&mut n.records)).collect();
+        let span = tracing::trace_span!(
+            "put",
+            records = records.len(),
+            upstream = tracking.as_ref().map(|t| tracing::field::display(&t.application_name)),
+            position = tracking.as_ref().map(|t| t.notification_id)
+        );
         match tracking {
             None if records.is_empty() => Ok(Vec::new()),
-            None => self.inner.events.insert_events(records).await,
-            Some(tracking) => self.inner.events.insert_events_with_tracking(records, Some(tracking)).await,
+            None => self.inner.events.insert_events(records).instrument(span).await,
+            Some(tracking) => {
+                self.inner.events.insert_events_with_tracking(records, Some(tracking)).instrument(span).await
+            }
         }
     }
 
@@ -179,6 +189,22 @@ impl EventStore {
     /// # Errors
     /// A store, decoding or replay error.
     pub async fn get<A: Aggregate>(&self, id: &A::Id, version: Option<u64>) -> Result<Option<A>, EventStoreError> {
+        let span = tracing::trace_span!(
+            "read_aggregate",
+            aggregate = A::NAME,
+            id = %id,
+            version,
+            snapshot = Empty,
+            events = Empty
+        );
+        self.read_aggregate(id, version).instrument(span).await
+    }
+
+    async fn read_aggregate<A: Aggregate>(
+        &self,
+        id: &A::Id,
+        version: Option<u64>,
+    ) -> Result<Option<A>, EventStoreError> {
         let originator_id = id.to_originator_id();
         let mut aggregate: Option<A> = None;
         let mut cursor = ChainCursor::from_start();
@@ -192,6 +218,7 @@ impl EventStore {
             if let Some(stored) = snapshots.select_events(&originator_id, latest).await?.pop() {
                 match self.inner.mapper.decode_snapshot::<A>(&stored) {
                     Ok(snapshot) => {
+                        Span::current().record("snapshot", snapshot.originator_version);
                         cursor = ChainCursor::after(snapshot.head);
                         query = query.gt(snapshot.originator_version);
                         aggregate = Some(snapshot.restore());
@@ -207,6 +234,7 @@ impl EventStore {
             }
         }
         let stored = self.inner.events.select_events(&originator_id, query).await?;
+        Span::current().record("events", stored.len());
         for stored in &stored {
             match (self.inner.mapper.decode_event::<A>(stored, &mut cursor)?, &mut aggregate) {
                 (Record::Event(event), Some(aggregate)) => aggregate.apply_event(event)?,
