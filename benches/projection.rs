@@ -146,7 +146,7 @@ fn sqlite(c: &mut Criterion, rt: &Runtime) {
                     let view = SqliteView::open(pool.clone(), &format!("{name}_{i}")).await.unwrap();
                     let start = Instant::now();
                     let runner = ProjectionRunner::start(&app, Counting, view);
-                    runner.wait(last, Duration::from_secs(60)).await.unwrap();
+                    runner.wait(last, Duration::from_mins(1)).await.unwrap();
                     total += start.elapsed();
                     runner.stop().await.unwrap();
                 }
@@ -213,7 +213,7 @@ fn postgres(c: &mut Criterion, rt: &Runtime, url: &str) {
                         let view = PostgresView::open(pool.clone(), &schema, &format!("{name}_{i}")).await.unwrap();
                         let start = Instant::now();
                         let runner = ProjectionRunner::start(&app, PgCounting, view);
-                        runner.wait(last, Duration::from_secs(60)).await.unwrap();
+                        runner.wait(last, Duration::from_mins(1)).await.unwrap();
                         total += start.elapsed();
                         runner.stop().await.unwrap();
                     }

@@ -155,7 +155,7 @@ fn benchmarks(c: &mut Criterion) {
                     let copier = runner.get::<Copier>().unwrap().0.clone();
                     let start = Instant::now();
                     let last = teach(&school).await;
-                    runner.wait(Duration::from_secs(120)).await.unwrap();
+                    runner.wait(Duration::from_mins(2)).await.unwrap();
                     assert_eq!(copier.recorder().max_tracking_id("School").await.unwrap(), Some(last));
                     total += start.elapsed();
                     runner.stop().await.unwrap();

@@ -373,7 +373,7 @@ mod fast_json {
         let event_id = Uuid::from_u128(ids.0);
         event.metadata = EventMetadata {
             event_id,
-            correlation_id: if ids.1 % 2 == 0 { event_id } else { Uuid::from_u128(ids.1) },
+            correlation_id: if ids.1.is_multiple_of(2) { event_id } else { Uuid::from_u128(ids.1) },
             causation_id: ids.2.map(Uuid::from_u128),
         };
         event.payload = DogEvent::TrickAdded { trick };

@@ -207,7 +207,7 @@ async fn a_follower_killed_in_a_loop_counts_every_trick_exactly_once() {
     let (taught, last) = writer.await.unwrap();
 
     let mut follower = setup.follower();
-    counters.recorder().wait("DogSchool", Some(last), Duration::from_secs(60)).await.unwrap();
+    counters.recorder().wait("DogSchool", Some(last), Duration::from_mins(1)).await.unwrap();
     follower.kill();
 
     let counts = [count(&counters, "sit").await, count(&counters, "roll over").await, count(&counters, "fetch").await];

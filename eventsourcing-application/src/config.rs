@@ -193,10 +193,10 @@ fn python_mapper_from_env(env: &Environment) -> Result<Mapper, ConfigError> {
         value: value.to_owned(),
         expected: expected.to_owned(),
     };
-    if let Some((variable, value)) = env.lookup("TRANSCODER_TOPIC") {
-        if !matches!(value.trim(), "" | "json" | "eventsourcing.persistence:JSONTranscoder") {
-            return Err(invalid(variable, value, "eventsourcing.persistence:JSONTranscoder with RECORD_FORMAT=python"));
-        }
+    if let Some((variable, value)) = env.lookup("TRANSCODER_TOPIC")
+        && !matches!(value.trim(), "" | "json" | "eventsourcing.persistence:JSONTranscoder")
+    {
+        return Err(invalid(variable, value, "eventsourcing.persistence:JSONTranscoder with RECORD_FORMAT=python"));
     }
     let mut format = PythonFormat::new();
     if let Some((variable, value)) = env.lookup("COMPRESSOR_TOPIC") {
@@ -223,14 +223,14 @@ fn python_mapper_from_env(env: &Environment) -> Result<Mapper, ConfigError> {
         format = format.with_cipher(cipher);
     }
     for chain in ["HASH_CHAIN", "HASH_CHAIN_KEY"] {
-        if let Some((variable, value)) = env.lookup(chain).filter(|(_, value)| !value.trim().is_empty()) {
-            if chain == "HASH_CHAIN_KEY" || env.get_bool(chain)?.unwrap_or(false) {
-                return Err(invalid(
-                    variable,
-                    if chain == "HASH_CHAIN_KEY" { "(hidden)" } else { value },
-                    "no hash chain with RECORD_FORMAT=python: Python's records have nowhere to keep one",
-                ));
-            }
+        if let Some((variable, value)) = env.lookup(chain).filter(|(_, value)| !value.trim().is_empty())
+            && (chain == "HASH_CHAIN_KEY" || env.get_bool(chain)?.unwrap_or(false))
+        {
+            return Err(invalid(
+                variable,
+                if chain == "HASH_CHAIN_KEY" { "(hidden)" } else { value },
+                "no hash chain with RECORD_FORMAT=python: Python's records have nowhere to keep one",
+            ));
         }
     }
     Ok(Mapper::python(format))

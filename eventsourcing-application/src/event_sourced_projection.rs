@@ -169,12 +169,11 @@ impl<P: Policy> EventSourcedProjectionRunner<P> {
     /// [`SystemError::Processing`] with the error that stopped it, if one did.
     pub async fn stop(mut self) -> Result<(), SystemError> {
         self.stop.send_replace(true);
-        if let Some(task) = self.task.take() {
-            if let Err(error) = task.await {
-                if error.is_panic() {
-                    tracing::error!(%error, "an event-sourced projection's task panicked");
-                }
-            }
+        if let Some(task) = self.task.take()
+            && let Err(error) = task.await
+            && error.is_panic()
+        {
+            tracing::error!(%error, "an event-sourced projection's task panicked");
         }
         self.error().map_or(Ok(()), Err)
     }

@@ -444,10 +444,10 @@ impl Runner {
     pub async fn stop(mut self) -> Result<(), SystemError> {
         self.stop.send_replace(true);
         for task in self.tasks.drain(..) {
-            if let Err(error) = task.await {
-                if error.is_panic() {
-                    tracing::error!(%error, "a follower's task panicked");
-                }
+            if let Err(error) = task.await
+                && error.is_panic()
+            {
+                tracing::error!(%error, "a follower's task panicked");
             }
         }
         self.error().map_or(Ok(()), Err)
@@ -457,7 +457,7 @@ impl Runner {
 /// `timeout` from now, or a century if that is further than the clock goes.
 pub(crate) fn deadline(timeout: Duration) -> tokio::time::Instant {
     let now = tokio::time::Instant::now();
-    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_hours(100 * 365 * 24))
 }
 
 impl Drop for Runner {

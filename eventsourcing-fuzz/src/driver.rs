@@ -148,10 +148,10 @@ impl Settings {
     /// # Errors
     /// [`FuzzError::UnknownTarget`] for a name that is not a target.
     pub fn selected(&self) -> Result<Vec<(&'static str, Target)>, FuzzError> {
-        if let Some(names) = &self.targets {
-            if let Some(unknown) = names.iter().find(|n| !TARGETS.iter().any(|(t, _)| t == n)) {
-                return Err(FuzzError::UnknownTarget(unknown.clone()));
-            }
+        if let Some(names) = &self.targets
+            && let Some(unknown) = names.iter().find(|n| !TARGETS.iter().any(|(t, _)| t == n))
+        {
+            return Err(FuzzError::UnknownTarget(unknown.clone()));
         }
         Ok(TARGETS
             .iter()

@@ -124,10 +124,10 @@ impl AggregateImpl {
                 }
                 other => {
                     all.push(other.clone());
-                    if let ImplItem::Macro(m) = &other {
-                        if m.attrs.iter().any(|a| a.path().is_ident("event")) {
-                            cx.error_spanned_by(m, "`#[event]` goes on a method");
-                        }
+                    if let ImplItem::Macro(m) = &other
+                        && m.attrs.iter().any(|a| a.path().is_ident("event"))
+                    {
+                        cx.error_spanned_by(m, "`#[event]` goes on a method");
                     }
                     rest.push(other);
                 }
@@ -150,18 +150,14 @@ impl AggregateImpl {
 
 /// The `Dog` of `impl Dog`, or an error.
 pub(crate) fn aggregate_ident(cx: &Ctxt, item: &ItemImpl) -> Option<Ident> {
-    if let Type::Path(path) = &*item.self_ty {
-        if path.qself.is_none() {
-            if let Some(last) = path.path.segments.last() {
-                if !last.arguments.is_empty() {
-                    cx.error_spanned_by(
-                        &last.arguments,
-                        "generic aggregates are not supported: remove the type arguments",
-                    );
-                }
-                return Some(last.ident.clone());
-            }
+    if let Type::Path(path) = &*item.self_ty
+        && path.qself.is_none()
+        && let Some(last) = path.path.segments.last()
+    {
+        if !last.arguments.is_empty() {
+            cx.error_spanned_by(&last.arguments, "generic aggregates are not supported: remove the type arguments");
         }
+        return Some(last.ident.clone());
     }
     cx.error_spanned_by(&item.self_ty, "`#[aggregate]` goes on `impl YourStruct { ... }`");
     None
@@ -361,10 +357,10 @@ fn event_ident(cx: &Ctxt, name: &LitStr) -> Option<Ident> {
         );
         return None;
     }
-    if let Ok(ident) = syn::parse_str::<Ident>(&value) {
-        if !value.starts_with("r#") {
-            return Some(Ident::new(&ident.to_string(), name.span()));
-        }
+    if let Ok(ident) = syn::parse_str::<Ident>(&value)
+        && !value.starts_with("r#")
+    {
+        return Some(Ident::new(&ident.to_string(), name.span()));
     }
     cx.error_spanned_by(
         name,
@@ -428,11 +424,11 @@ impl Param {
                         );
                         return None;
                     }
-                    if let Some(lifetime) = &reference.lifetime {
-                        if lifetime.ident != "_" {
-                            cx.error_spanned_by(lifetime, "write the reference without a lifetime, e.g. `&str`");
-                            return None;
-                        }
+                    if let Some(lifetime) = &reference.lifetime
+                        && lifetime.ident != "_"
+                    {
+                        cx.error_spanned_by(lifetime, "write the reference without a lifetime, e.g. `&str`");
+                        return None;
                     }
                     if !plain_type(cx, &reference.elem) {
                         return None;
@@ -456,12 +452,11 @@ struct ReplaceSelf<'a>(&'a Ident);
 impl syn::visit_mut::VisitMut for ReplaceSelf<'_> {
     fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
         syn::visit_mut::visit_type_path_mut(self, path);
-        if path.qself.is_none() {
-            if let Some(first) = path.path.segments.first_mut() {
-                if first.ident == "Self" {
-                    first.ident = Ident::new(&self.0.to_string(), first.ident.span());
-                }
-            }
+        if path.qself.is_none()
+            && let Some(first) = path.path.segments.first_mut()
+            && first.ident == "Self"
+        {
+            first.ident = Ident::new(&self.0.to_string(), first.ident.span());
         }
     }
 }

@@ -16,14 +16,14 @@ pub(crate) fn check(cx: &Ctxt, model: &AggregateImpl) {
     let mut names = HashSet::new();
     for command in &model.commands {
         let event = &command.event;
-        if let Some(name) = event.literal_name() {
-            if !names.insert(name.to_owned()) {
-                cx.syn_error(syn::Error::new(
-                    event.span,
-                    format!("two events are named {name:?}: each event of an aggregate needs its own name"),
-                ));
-                continue;
-            }
+        if let Some(name) = event.literal_name()
+            && !names.insert(name.to_owned())
+        {
+            cx.syn_error(syn::Error::new(
+                event.span,
+                format!("two events are named {name:?}: each event of an aggregate needs its own name"),
+            ));
+            continue;
         }
         if !variants.insert(event.variant.to_string()) {
             cx.syn_error(syn::Error::new(

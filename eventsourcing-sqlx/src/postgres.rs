@@ -110,7 +110,7 @@ impl PostgresOptions {
             pool_size: 5,
             max_overflow: 10,
             connect_timeout: Duration::from_secs(30),
-            max_age: Duration::from_secs(3600),
+            max_age: Duration::from_hours(1),
             // Lost connections are handled without it; see the field's documentation.
             pre_ping: false,
             poll_interval: None,

@@ -248,8 +248,8 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(size)
             .min_connections(u32::from(in_memory))
-            .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
-            .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
+            .idle_timeout(if in_memory { None } else { Some(Duration::from_mins(10)) })
+            .max_lifetime(if in_memory { None } else { Some(Duration::from_hours(1)) })
             .acquire_timeout(options.lock_timeout.max(Duration::from_secs(5)))
             .connect_with(connect)
             .await

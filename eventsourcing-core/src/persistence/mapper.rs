@@ -779,13 +779,13 @@ impl Mapper {
             if chain.hash(&identity(stored, frame.flags), &previous, frame.body) != hash {
                 return Err(MapperError::BrokenChain { record: record(), reason: ChainBreak::Modified });
             }
-            if let Some(expected) = cursor.expected {
-                if expected != previous {
-                    return Err(MapperError::BrokenChain {
-                        record: record(),
-                        reason: ChainBreak::Disconnected { expected, found: previous },
-                    });
-                }
+            if let Some(expected) = cursor.expected
+                && expected != previous
+            {
+                return Err(MapperError::BrokenChain {
+                    record: record(),
+                    reason: ChainBreak::Disconnected { expected, found: previous },
+                });
             }
             cursor.expected = Some(hash);
         }
@@ -865,12 +865,12 @@ fn decompress(bytes: &[u8]) -> Result<Vec<u8>, (String, Option<BoxError>)> {
         // In one call, into the size the frame declares, when it is small enough to trust
         // with an allocation; anything else (several frames, no size, a size that is
         // wrong) in pieces, bounded, reporting what is wrong.
-        if let Ok(Some(declared)) = zstd::zstd_safe::get_frame_content_size(bytes) {
-            if declared <= RESERVE_LIMIT {
-                let mut out = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
-                if context.decompress(&mut out, bytes).is_ok() {
-                    return Ok(out);
-                }
+        if let Ok(Some(declared)) = zstd::zstd_safe::get_frame_content_size(bytes)
+            && declared <= RESERVE_LIMIT
+        {
+            let mut out = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+            if context.decompress(&mut out, bytes).is_ok() {
+                return Ok(out);
             }
         }
         let mut out = Vec::new();

@@ -121,22 +121,22 @@ pub(crate) fn tag(value: &mut Value, shape: &PyShape) {
 pub(crate) fn untag(value: &mut Value) -> Result<(), String> {
     match value {
         Value::Object(map) => {
-            if map.len() == 2 {
-                if let (Some(Value::String(name)), Some(data)) = (map.get("_type_"), map.get("_data_")) {
-                    let known = matches!(name.as_str(), "uuid_hex" | "datetime_iso" | "decimal_str");
-                    let Value::String(data) = data else {
-                        return Err(if known {
-                            format!("a value of Python type {name:?} whose data is not text")
-                        } else {
-                            unknown_transcoding(name)
-                        });
-                    };
-                    if !known {
-                        return Err(unknown_transcoding(name));
-                    }
-                    *value = Value::String(data.clone());
-                    return Ok(());
+            if map.len() == 2
+                && let (Some(Value::String(name)), Some(data)) = (map.get("_type_"), map.get("_data_"))
+            {
+                let known = matches!(name.as_str(), "uuid_hex" | "datetime_iso" | "decimal_str");
+                let Value::String(data) = data else {
+                    return Err(if known {
+                        format!("a value of Python type {name:?} whose data is not text")
+                    } else {
+                        unknown_transcoding(name)
+                    });
+                };
+                if !known {
+                    return Err(unknown_transcoding(name));
                 }
+                *value = Value::String(data.clone());
+                return Ok(());
             }
             map.values_mut().try_for_each(untag)
         }
@@ -575,15 +575,15 @@ impl PythonFormat {
         record.insert("topic".to_owned(), Value::String(python.to_owned()));
         record.insert("state".to_owned(), Value::Object(state));
         let json = serde_json::to_vec(&record).map_err(|e| fail(&stored, e.to_string()))?;
-        if A::__RESTORABLE {
-            if let Err(error) = Self::decode_snapshot_json::<A>(&stored, json_object(&stored, &json)) {
-                return Err(MapperError::NotReadable {
-                    record: RecordId::of(&stored),
-                    field: None,
-                    message: error.to_string(),
-                    source: Some(Box::new(error)),
-                });
-            }
+        if A::__RESTORABLE
+            && let Err(error) = Self::decode_snapshot_json::<A>(&stored, json_object(&stored, &json))
+        {
+            return Err(MapperError::NotReadable {
+                record: RecordId::of(&stored),
+                field: None,
+                message: error.to_string(),
+                source: Some(Box::new(error)),
+            });
         }
         self.seal(&mut stored, json)?;
         Ok(stored)

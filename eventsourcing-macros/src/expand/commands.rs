@@ -58,10 +58,10 @@ fn public_method(
     let (aggregate_trait, machinery) = traits(krate, event);
     let mut method = command.original.clone();
     for input in &mut method.sig.inputs {
-        if let FnArg::Typed(typed) = input {
-            if let Pat::Ident(pat) = &mut *typed.pat {
-                pat.mutability = None;
-            }
+        if let FnArg::Typed(typed) = input
+            && let Pat::Ident(pat) = &mut *typed.pat
+        {
+            pat.mutability = None;
         }
     }
 

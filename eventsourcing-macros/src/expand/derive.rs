@@ -26,10 +26,10 @@ pub(crate) fn derive_event(input: TokenStream) -> TokenStream {
              parameters of the method marked `#[event(ThisType)]`",
         ),
     }
-    if let Some(name) = &attr.name {
-        if name.value().is_empty() {
-            cx.error_spanned_by(name, "an event name cannot be empty");
-        }
+    if let Some(name) = &attr.name
+        && name.value().is_empty()
+    {
+        cx.error_spanned_by(name, "an event name cannot be empty");
     }
     if let Err(error) = cx.check() {
         return to_compile_errors(&error);

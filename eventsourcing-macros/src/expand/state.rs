@@ -229,12 +229,11 @@ fn serde_derives(item: &ItemStruct) -> (Condition, Condition) {
             let mut metas = metas.into_iter();
             let Some(predicate) = metas.next() else { continue };
             for meta in metas {
-                if let syn::Meta::List(list) = meta.clone() {
-                    if list.path.is_ident("derive") {
-                        if let Ok(paths) = list.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated) {
-                            note(paths, Some(&predicate));
-                        }
-                    }
+                if let syn::Meta::List(list) = meta.clone()
+                    && list.path.is_ident("derive")
+                    && let Ok(paths) = list.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                {
+                    note(paths, Some(&predicate));
                 }
             }
         }
