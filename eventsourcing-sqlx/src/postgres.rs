@@ -453,6 +453,30 @@ enum Tracked {
     Refused(PersistenceError),
 }
 
+/// A copy, for another batch of a shared write, of an error about the write as a whole
+/// (the connection, the lock, the tables, an unknown outcome): each caller gets it at once,
+/// rather than each waiting for it again alone. `None` for an error that may be about one
+/// batch.
+fn about_the_write(error: &PersistenceError) -> Option<PersistenceError> {
+    let message = match error {
+        PersistenceError::Connection { message, .. }
+        | PersistenceError::CommitOutcomeUnknown { message, .. }
+        | PersistenceError::LockTimeout { message, .. }
+        | PersistenceError::MissingTable { message, .. }
+        | PersistenceError::Configuration { message, .. } => message.clone(),
+        _ => return None,
+    };
+    Some(match error {
+        PersistenceError::Connection { .. } => PersistenceError::Connection { message, source: None },
+        PersistenceError::CommitOutcomeUnknown { .. } => {
+            PersistenceError::CommitOutcomeUnknown { message, source: None }
+        }
+        PersistenceError::LockTimeout { .. } => PersistenceError::LockTimeout { message, source: None },
+        PersistenceError::MissingTable { .. } => PersistenceError::MissingTable { message, source: None },
+        _ => PersistenceError::Configuration { message, source: None },
+    })
+}
+
 /// The outcome of a batch whose write ended without one (its task panicked).
 fn abandoned() -> PersistenceError {
     PersistenceError::Other { message: "the write of these events was abandoned".into(), source: None }
@@ -818,13 +842,21 @@ impl PostgresStore {
                     let _ = batch.done.send(Ok(ids.to_vec()));
                 }
             }
-            Err(PersistenceError::CommitOutcomeUnknown { message, .. }) => {
+            // About the write as a whole: every batch gets it (the first with its source).
+            Err(error) if about_the_write(&error).is_some() => {
+                let mut batches = batches.into_iter();
+                let first = batches.next();
                 for batch in batches {
-                    let error = PersistenceError::CommitOutcomeUnknown { message: message.clone(), source: None };
-                    let _ = batch.done.send(Err(error));
+                    if let Some(copy) = about_the_write(&error) {
+                        let _ = batch.done.send(Err(copy));
+                    }
+                }
+                if let Some(first) = first {
+                    let _ = first.done.send(Err(error));
                 }
             }
-            // Known not to have committed: each batch on its own, for its own outcome.
+            // Perhaps about one batch (a conflict, bad data), and known not to have
+            // committed: each batch on its own, for its own outcome.
             Err(_) => {
                 for batch in batches {
                     let outcome = self.write(false, &batch.events, None).await;
@@ -1516,5 +1548,50 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((ids.len(), transactions), (3, 1));
+    }
+
+    /// A shared write that times out on the table lock fails every batch in it at once,
+    /// rather than each trying again alone and waiting out the timeout once more.
+    #[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[expect(clippy::async_yields_async, reason = "`save` returns the running save's handle, awaited later")]
+    async fn a_shared_write_that_times_out_fails_every_batch_once() {
+        let Some(url) = env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL") else { return };
+        let mut options = PostgresOptions::from_url(&url, "locked").unwrap();
+        options.schema = crate::testing::schema(&url, "unit").await;
+        options.lock_timeout = Duration::from_millis(500);
+        let store = PostgresStore::open(options).await.unwrap();
+        let recorder = store.events();
+
+        // Another writer holds the table lock throughout.
+        let mut holder = store.pool().begin().await.unwrap();
+        let take_lock = format!("LOCK TABLE {} IN EXCLUSIVE MODE", store.shared.sql.events);
+        sqlx::query(AssertSqlSafe(take_lock)).execute(&mut *holder).await.unwrap();
+
+        let in_flight = store.shared.writing.clone().lock_owned().await;
+        let queued = || lock(&store.shared.queue).batches.len();
+        let save = async |events: Vec<StoredEvent>| {
+            let before = queued();
+            let recorder = recorder.clone();
+            let saving = tokio::spawn(async move { recorder.insert_events(events).await });
+            while queued() == before {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            saving
+        };
+        let saves = [
+            save(vec![stored(&new_id(), 1, "T")]).await,
+            save(vec![stored(&new_id(), 1, "T")]).await,
+            save(vec![stored(&new_id(), 1, "T")]).await,
+        ];
+        let started = std::time::Instant::now();
+        drop(in_flight);
+        for saving in saves {
+            let error = saving.await.unwrap().unwrap_err();
+            assert!(matches!(error, PersistenceError::LockTimeout { .. }), "{error}");
+        }
+        // One wait for the lock, not one per batch (three would take 1.5 s at least).
+        assert!(started.elapsed() < Duration::from_millis(1200), "{:?}", started.elapsed());
+        holder.rollback().await.unwrap();
     }
 }
