@@ -1490,11 +1490,23 @@ mod tests {
         );
     }
 
+    /// Starts saving `events` in a task, and returns its handle once the save waits in
+    /// the queue (behind a write in flight that the test holds).
+    async fn queue_save(store: &PostgresStore, events: Vec<StoredEvent>) -> tokio::task::JoinHandle<Result<Vec<u64>>> {
+        let queued = || lock(&store.shared.queue).batches.len();
+        let before = queued();
+        let recorder = store.events();
+        let saving = tokio::spawn(async move { recorder.insert_events(events).await });
+        while queued() == before {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        saving
+    }
+
     /// Saves that wait for the write in flight are written together, each with its own
     /// outcome; one that conflicts fails alone; one whose caller gave up is not written.
     #[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[expect(clippy::async_yields_async, reason = "`save` returns the running save's handle, awaited later")]
     async fn waiting_saves_are_written_together_each_with_its_own_outcome() {
         let Some(store) = store().await else { return };
         let recorder = store.events();
@@ -1504,15 +1516,7 @@ mod tests {
         // A write in flight: the saves below queue behind it.
         let in_flight = store.shared.writing.clone().lock_owned().await;
         let queued = || lock(&store.shared.queue).batches.len();
-        let save = async |events: Vec<StoredEvent>| {
-            let before = queued();
-            let recorder = recorder.clone();
-            let saving = tokio::spawn(async move { recorder.insert_events(events).await });
-            while queued() == before {
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-            saving
-        };
+        let save = async |events| queue_save(&store, events).await;
         let first = save(vec![stored(&a, 1, "T"), stored(&a, 2, "T")]).await;
         let conflicting = save(vec![stored(&b, 1, "T")]).await;
         let abandoned = save(vec![stored(&gone, 1, "T")]).await;
@@ -1554,14 +1558,12 @@ mod tests {
     /// rather than each trying again alone and waiting out the timeout once more.
     #[cfg_attr(not(postgres_tests), ignore = "set EVENTSOURCING_POSTGRES_TEST_URL to run it")]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[expect(clippy::async_yields_async, reason = "`save` returns the running save's handle, awaited later")]
     async fn a_shared_write_that_times_out_fails_every_batch_once() {
         let Some(url) = env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL") else { return };
         let mut options = PostgresOptions::from_url(&url, "locked").unwrap();
         options.schema = crate::testing::schema(&url, "unit").await;
         options.lock_timeout = Duration::from_millis(500);
         let store = PostgresStore::open(options).await.unwrap();
-        let recorder = store.events();
 
         // Another writer holds the table lock throughout.
         let mut holder = store.pool().begin().await.unwrap();
@@ -1569,16 +1571,7 @@ mod tests {
         sqlx::query(AssertSqlSafe(take_lock)).execute(&mut *holder).await.unwrap();
 
         let in_flight = store.shared.writing.clone().lock_owned().await;
-        let queued = || lock(&store.shared.queue).batches.len();
-        let save = async |events: Vec<StoredEvent>| {
-            let before = queued();
-            let recorder = recorder.clone();
-            let saving = tokio::spawn(async move { recorder.insert_events(events).await });
-            while queued() == before {
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-            saving
-        };
+        let save = async |events| queue_save(&store, events).await;
         let saves = [
             save(vec![stored(&new_id(), 1, "T")]).await,
             save(vec![stored(&new_id(), 1, "T")]).await,
