@@ -582,12 +582,12 @@ impl PostgresStore {
 
     async fn build(pool: PgPool, options: PostgresOptions, losses: Arc<Losses>) -> Result<Self> {
         let sql = Sql::new(&options)?;
-        if options.create_tables {
-            create_tables(&pool, &sql).await?;
-        }
-        let one_trip = match &sql.write_function {
-            Some(function) => has_function(&pool, function).await?,
-            None => false,
+        let one_trip = if options.create_tables {
+            create_tables(&pool, &sql).await?
+        } else if let Some(function) = &sql.write_function {
+            has_function(&pool, function).await?
+        } else {
+            false
         };
         if !one_trip {
             tracing::info!(
@@ -654,7 +654,7 @@ impl PostgresStore {
     /// # Errors
     /// [`PersistenceError`] from the database.
     pub async fn create_tables(&self) -> Result<()> {
-        create_tables(&self.shared.pool, &self.shared.sql).await
+        create_tables(&self.shared.pool, &self.shared.sql).await.map(drop)
     }
 
     /// The connection pool.
@@ -824,12 +824,12 @@ impl PostgresStore {
     }
 
     /// Writes queued batches in one transaction, or one by one if that fails.
-    async fn write_batches(&self, batches: Vec<Batch>) {
-        if let [batch] = &batches[..] {
+    async fn write_batches(&self, mut batches: Vec<Batch>) {
+        if batches.len() == 1
+            && let Some(batch) = batches.pop()
+        {
             let outcome = self.write(false, &batch.events, None).await;
-            if let Some(batch) = batches.into_iter().next() {
-                let _ = batch.done.send(outcome);
-            }
+            let _ = batch.done.send(outcome);
             return;
         }
         let events: Vec<StoredEvent> = batches.iter().flat_map(|b| b.events.iter().cloned()).collect();
@@ -866,6 +866,12 @@ impl PostgresStore {
         }
     }
 
+    /// An error met before anything was sent to commit: a lost connection may be written
+    /// again, anything else is final.
+    fn lost(&self, error: sqlx::Error) -> Failed {
+        if self.shared.losses.note(&error) { Failed::BeforeCommit(error) } else { Failed::Final(map(error)) }
+    }
+
     /// One call of the write function: one statement, so one transaction, in one round
     /// trip. Returns the notification ids.
     async fn call(
@@ -874,9 +880,7 @@ impl PostgresStore {
         tracking: Option<&Tracking>,
         call: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
     ) -> std::result::Result<Vec<i64>, Failed> {
-        let lost = |error: sqlx::Error| {
-            if self.shared.losses.note(&error) { Failed::BeforeCommit(error) } else { Failed::Final(map(error)) }
-        };
+        let lost = |error| self.lost(error);
         let mut connection = self.shared.pool.acquire().await.map_err(lost)?;
         let rows = match call.fetch_all(&mut *connection).await {
             Ok(rows) => rows,
@@ -905,9 +909,7 @@ impl PostgresStore {
         insert: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
     ) -> std::result::Result<Vec<i64>, Failed> {
         let sql = &self.shared.sql;
-        let lost = |error: sqlx::Error| {
-            if self.shared.losses.note(&error) { Failed::BeforeCommit(error) } else { Failed::Final(map(error)) }
-        };
+        let lost = |error| self.lost(error);
         let mut tx = self.shared.pool.begin().await.map_err(lost)?;
         if !events.is_empty() {
             // Taking the lock inside the transaction means that a lock timeout, or a caller
@@ -1191,21 +1193,23 @@ fn batch<'q>(
     query.bind(versions).bind(topics).bind(states)
 }
 
-/// Creates the schema, tables, index and write function if missing.
-async fn create_tables(pool: &PgPool, sql: &Sql) -> Result<()> {
+/// Creates the schema, tables, index and write function if missing; returns whether the
+/// write function is there (it is not when its name would be too long).
+async fn create_tables(pool: &PgPool, sql: &Sql) -> Result<bool> {
     let mut tx = pool.begin().await.map_err(map)?;
     // Serialise concurrent creators: CREATE ... IF NOT EXISTS races on the catalog.
     sqlx::query("SELECT pg_advisory_xact_lock(4412062907316)").execute(&mut *tx).await.map_err(map)?;
     for ddl in &sql.create {
         sqlx::query(AssertSqlSafe(ddl.as_str())).execute(&mut *tx).await.map_err(map)?;
     }
-    if let Some(function) = &sql.write_function {
-        // Made only if missing: replacing it would throw away every session's plan of it.
-        if !has_function(&mut *tx, function).await? {
-            sqlx::raw_sql(AssertSqlSafe(function.create.as_str())).execute(&mut *tx).await.map_err(map)?;
-        }
+    // Made only if missing: replacing it would throw away every session's plan of it.
+    if let Some(function) = &sql.write_function
+        && !has_function(&mut *tx, function).await?
+    {
+        sqlx::raw_sql(AssertSqlSafe(function.create.as_str())).execute(&mut *tx).await.map_err(map)?;
     }
-    tx.commit().await.map_err(map)
+    tx.commit().await.map_err(map)?;
+    Ok(sql.write_function.is_some())
 }
 
 /// Whether the database has the write function.
