@@ -364,6 +364,26 @@ impl PythonFormat {
         self.cipher.is_some()
     }
 
+    /// Seals `json` into `stored` if it read back (`back`, the outcome of decoding it
+    /// again); otherwise refuses it with why it did not.
+    fn seal_read_back(
+        &self,
+        mut stored: StoredEvent,
+        json: Vec<u8>,
+        back: Result<(), MapperError>,
+    ) -> Result<StoredEvent, MapperError> {
+        if let Err(error) = back {
+            return Err(MapperError::NotReadable {
+                record: RecordId::of(&stored),
+                field: None,
+                message: error.to_string(),
+                source: Some(Box::new(error)),
+            });
+        }
+        self.seal(&mut stored, json)?;
+        Ok(stored)
+    }
+
     fn seal(&self, stored: &mut StoredEvent, json: Vec<u8>) -> Result<(), MapperError> {
         if json.len() > MAX_RECORD_SIZE {
             return Err(MapperError::TooLarge {
@@ -478,17 +498,8 @@ impl PythonFormat {
             object.retain(|key, _| !RESERVED.contains(&key.as_str()));
             object
         });
-        let back = decode_fields::<E>(&stored, info.name, info.version, fields);
-        if let Err(error) = back {
-            return Err(MapperError::NotReadable {
-                record: RecordId::of(&stored),
-                field: None,
-                message: error.to_string(),
-                source: Some(Box::new(error)),
-            });
-        }
-        self.seal(&mut stored, json)?;
-        Ok(stored)
+        let back = decode_fields::<E>(&stored, info.name, info.version, fields).map(drop);
+        self.seal_read_back(stored, json, back)
     }
 
     /// Decodes one event of a Python record whose topic named the event `name`.
@@ -547,7 +558,7 @@ impl PythonFormat {
         &self,
         snapshot: &Snapshot<A>,
     ) -> Result<StoredEvent, MapperError> {
-        let mut stored = StoredEvent {
+        let stored = StoredEvent {
             originator_id: snapshot.originator_id.to_originator_id(),
             originator_version: snapshot.originator_version,
             topic: SNAPSHOT_TOPIC.to_owned(),
@@ -575,18 +586,12 @@ impl PythonFormat {
         record.insert("topic".to_owned(), Value::String(python.to_owned()));
         record.insert("state".to_owned(), Value::Object(state));
         let json = serde_json::to_vec(&record).map_err(|e| fail(&stored, e.to_string()))?;
-        if A::__RESTORABLE
-            && let Err(error) = Self::decode_snapshot_json::<A>(&stored, json_object(&stored, &json))
-        {
-            return Err(MapperError::NotReadable {
-                record: RecordId::of(&stored),
-                field: None,
-                message: error.to_string(),
-                source: Some(Box::new(error)),
-            });
-        }
-        self.seal(&mut stored, json)?;
-        Ok(stored)
+        let back = if A::__RESTORABLE {
+            Self::decode_snapshot_json::<A>(&stored, json_object(&stored, &json)).map(drop)
+        } else {
+            Ok(())
+        };
+        self.seal_read_back(stored, json, back)
     }
 
     /// Decodes a Python snapshot of `A`.
