@@ -10,8 +10,7 @@
 //! `EVENTSOURCING_POSTGRES_TEST_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench speed`
 //!
 //! Without the variable, PostgreSQL's rows are left out. `SPEED_STORES=memory,sqlite` measures
-//! only those stores; `SPEED_ROUND_MS` sets the length of a round of a throughput measurement
-//! (default 700 ms).
+//! only those stores; `SPEED_ROUND_MS` sets the length of a round (default 700 ms).
 #![allow(missing_docs)]
 
 use std::future::Future;
@@ -64,28 +63,9 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// Operations per second (each operation counting `per_op`), the median of three rounds.
-async fn rate<F, Fut>(per_op: u32, mut op: F) -> f64
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ()>,
-{
-    op().await;
-    let mut rates = Vec::new();
-    for _ in 0..ROUNDS {
-        let start = Instant::now();
-        let mut done = 0_u32;
-        while start.elapsed() < round() {
-            op().await;
-            done += per_op;
-        }
-        rates.push(f64::from(done) / start.elapsed().as_secs_f64());
-    }
-    median(rates)
-}
-
-/// Milliseconds per operation, the median of three rounds of at least `round()` each.
-async fn millis<F, Fut>(mut op: F) -> f64
+/// Seconds per operation, the median of three rounds of at least `round()` and three
+/// operations each.
+async fn seconds<F, Fut>(mut op: F) -> f64
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = ()>,
@@ -95,13 +75,31 @@ where
     for _ in 0..ROUNDS {
         let start = Instant::now();
         let mut n = 0_u32;
-        while n < 3 || start.elapsed() < round() / 2 {
+        while n < 3 || start.elapsed() < round() {
             op().await;
             n += 1;
         }
-        times.push(start.elapsed().as_secs_f64() * 1000.0 / f64::from(n));
+        times.push(start.elapsed().as_secs_f64() / f64::from(n));
     }
     median(times)
+}
+
+/// Operations per second, each counting `per_op`.
+async fn rate<F, Fut>(per_op: u32, op: F) -> f64
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    f64::from(per_op) / seconds(op).await
+}
+
+/// Milliseconds per operation.
+async fn millis<F, Fut>(op: F) -> f64
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    seconds(op).await * 1000.0
 }
 
 /// Seconds per operation of the library's `lib` and the raw `raw`, run alternately so that
