@@ -7,8 +7,8 @@ pub use eventsourcing_macros::{Event, LogEvent, aggregate, event};
 pub mod application {
     pub use eventsourcing_application::config;
     pub use eventsourcing_application::{
-        Application, ApplicationBuilder, ApplicationError, Changes, ConfigError, DEFAULT_SECTION_SIZE, Environment,
-        LogReader, NotificationLog, Repository, Section,
+        Application, ApplicationBuilder, ApplicationError, Changes, ConfigError, Conflict, DEFAULT_SECTION_SIZE,
+        Environment, LogReader, NotificationLog, Repository, Retry, Section, retry_on_conflict,
     };
 }
 
