@@ -222,6 +222,55 @@ fn the_hash_chain_detects_changed_removed_reordered_and_swapped_records() {
 }
 
 #[test]
+fn inspect_opens_any_record_without_its_types_and_checks_its_chain() {
+    for (name, mapper) in mappers() {
+        let (stored, head) = mapper.encode_events::<Dog>(&dog_events(), None).unwrap();
+        let mut cursor = ChainCursor::from_start();
+        for record in &stored {
+            let inspected = mapper.inspect(record, &mut cursor).unwrap();
+            let format = inspected.format;
+            assert_eq!(format.codec, mapper.codec(), "{name}");
+            assert_eq!(
+                (format.encrypted, format.chained, format.python),
+                (mapper.is_encrypting(), mapper.is_chaining(), false),
+                "{name}"
+            );
+            assert_eq!(format.compressed, name.contains("compress=true"), "{name}");
+            if format.codec == Codec::Json {
+                let envelope: serde_json::Value = serde_json::from_slice(&inspected.plain).unwrap();
+                assert_eq!(envelope["version"], 1, "{name}");
+                assert!(envelope["timestamp"].is_string() && envelope["payload"].is_object(), "{name}: {envelope}");
+            }
+        }
+        assert_eq!(cursor.head(), head, "{name}");
+    }
+
+    // Chained records are verified by a mapper that does not chain (unkeyed), and a break
+    // is found as decoding finds it.
+    let (_, stored) = chained();
+    let reader = Mapper::new(Codec::Json);
+    let mut cursor = ChainCursor::from_start();
+    assert!(stored.iter().all(|record| reader.inspect(record, &mut cursor).unwrap().hash.is_some()));
+    let mut removed = stored.clone();
+    removed.remove(2);
+    let mut cursor = ChainCursor::from_start();
+    let error = removed.iter().map(|record| reader.inspect(record, &mut cursor)).find_map(Result::err).unwrap();
+    assert!(
+        matches!(&error, MapperError::BrokenChain { record, reason: ChainBreak::Disconnected { .. } } if record.originator_version == 4),
+        "{error}"
+    );
+
+    // Encrypted records need the key, and tell a wrong one.
+    let sealed = Mapper::new(Codec::Json).with_cipher(Cipher::new(&[9; 32]));
+    let (stored, _) = sealed.encode_events::<Dog>(&dog_events(), None).unwrap();
+    let error = reader.inspect(&stored[0], &mut ChainCursor::from_start()).unwrap_err();
+    assert!(matches!(error, MapperError::MissingKey { .. }), "{error}");
+    let wrong = Mapper::new(Codec::Json).with_cipher(Cipher::new(&[8; 32]));
+    let error = wrong.inspect(&stored[0], &mut ChainCursor::from_start()).unwrap_err();
+    assert!(matches!(error, MapperError::WrongKey { .. }), "{error}");
+}
+
+#[test]
 fn a_keyed_chain_cannot_be_rebuilt_without_the_key() {
     let keyed = Mapper::new(Codec::Json).with_hash_chain(HashChain::keyed([5; 32]));
     let (forged, _) =

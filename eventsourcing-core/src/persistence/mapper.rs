@@ -768,27 +768,61 @@ impl Mapper {
         })
     }
 
+    /// Opens a record without its aggregate's types, for tools that show or check what is
+    /// stored: checks its frame and its link in the hash chain (from `cursor`), decrypts
+    /// and decompresses it, and returns the encoded envelope.
+    ///
+    /// A chained record is verified even when this mapper does not chain (with an
+    /// unkeyed [`HashChain`], unless one is set), so that a whole store can be checked
+    /// without knowing how it was written; a record of a keyed chain then reads as
+    /// [`ChainBreak::Modified`] until the key is given.
+    ///
+    /// # Errors
+    /// A [`MapperError`] naming the record, as decoding it would.
+    pub fn inspect(&self, stored: &StoredEvent, cursor: &mut ChainCursor) -> Result<Inspected, MapperError> {
+        if let Some(python) = &self.python {
+            let plain = python.open(stored)?;
+            let format = RecordFormat {
+                codec: Codec::Json,
+                compressed: python.is_compressing(),
+                encrypted: python.is_encrypting(),
+                chained: false,
+                python: true,
+            };
+            return Ok(Inspected { format, plain, hash: None });
+        }
+        let frame =
+            parse_frame(&stored.state).ok_or_else(|| MapperError::UnknownFormat { record: RecordId::of(stored) })?;
+        let hash = match (&self.chain, frame.chain.is_some()) {
+            (Some(chain), _) => Some(verify_link(chain, stored, &frame, cursor)?),
+            (None, true) => Some(verify_link(&HashChain::new(), stored, &frame, cursor)?),
+            (None, false) => None,
+        };
+        let flags = frame.flags;
+        let (_, plain) = self.unseal(stored, frame)?;
+        let format = RecordFormat {
+            codec: if flags & BINCODE == 0 { Codec::Json } else { Codec::Bincode },
+            compressed: flags & ZSTD != 0,
+            encrypted: flags & ENCRYPTED != 0,
+            chained: flags & CHAINED != 0,
+            python: false,
+        };
+        Ok(Inspected { format, plain: plain.into_owned(), hash })
+    }
+
     /// Checks the frame, the chain and the cipher; returns the flags and the plain bytes.
     fn open<'s>(&self, stored: &'s StoredEvent, cursor: &mut ChainCursor) -> Result<(u8, Cow<'s, [u8]>), MapperError> {
-        let record = || RecordId::of(stored);
-        let frame = parse_frame(&stored.state).ok_or_else(|| MapperError::UnknownFormat { record: record() })?;
+        let frame =
+            parse_frame(&stored.state).ok_or_else(|| MapperError::UnknownFormat { record: RecordId::of(stored) })?;
         if let Some(chain) = &self.chain {
-            let Some((previous, hash)) = frame.chain else {
-                return Err(MapperError::BrokenChain { record: record(), reason: ChainBreak::NotChained });
-            };
-            if chain.hash(&identity(stored, frame.flags), &previous, frame.body) != hash {
-                return Err(MapperError::BrokenChain { record: record(), reason: ChainBreak::Modified });
-            }
-            if let Some(expected) = cursor.expected
-                && expected != previous
-            {
-                return Err(MapperError::BrokenChain {
-                    record: record(),
-                    reason: ChainBreak::Disconnected { expected, found: previous },
-                });
-            }
-            cursor.expected = Some(hash);
+            verify_link(chain, stored, &frame, cursor)?;
         }
+        self.unseal(stored, frame)
+    }
+
+    /// Decrypts and decompresses a record's body; returns the flags and the plain bytes.
+    fn unseal<'s>(&self, stored: &'s StoredEvent, frame: Frame<'s>) -> Result<(u8, Cow<'s, [u8]>), MapperError> {
+        let record = || RecordId::of(stored);
         let mut bytes = match (&self.cipher, frame.flags & ENCRYPTED != 0) {
             (Some(cipher), true) => {
                 Cow::Owned(cipher.decrypt(frame.body, &identity(stored, frame.flags)).map_err(|error| match error {
@@ -809,6 +843,61 @@ impl Mapper {
         }
         Ok((frame.flags, bytes))
     }
+}
+
+/// Checks a record's hash and its link to the one before (from `cursor`, which then
+/// moves to it); returns its hash.
+fn verify_link(
+    chain: &HashChain,
+    stored: &StoredEvent,
+    frame: &Frame<'_>,
+    cursor: &mut ChainCursor,
+) -> Result<EventHash, MapperError> {
+    let record = || RecordId::of(stored);
+    let Some((previous, hash)) = frame.chain else {
+        return Err(MapperError::BrokenChain { record: record(), reason: ChainBreak::NotChained });
+    };
+    if chain.hash(&identity(stored, frame.flags), &previous, frame.body) != hash {
+        return Err(MapperError::BrokenChain { record: record(), reason: ChainBreak::Modified });
+    }
+    if let Some(expected) = cursor.expected
+        && expected != previous
+    {
+        return Err(MapperError::BrokenChain {
+            record: record(),
+            reason: ChainBreak::Disconnected { expected, found: previous },
+        });
+    }
+    cursor.expected = Some(hash);
+    Ok(hash)
+}
+
+/// How a record was written, as [`Mapper::inspect`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordFormat {
+    /// The codec of its envelope.
+    pub codec: Codec,
+    /// Whether it was compressed.
+    pub compressed: bool,
+    /// Whether it was encrypted.
+    pub encrypted: bool,
+    /// Whether it is a link of a hash chain.
+    pub chained: bool,
+    /// Whether it is in Python eventsourcing's format.
+    pub python: bool,
+}
+
+/// A record opened by [`Mapper::inspect`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inspected {
+    /// How it was written.
+    pub format: RecordFormat,
+    /// Its envelope, decrypted and decompressed, in its codec: for JSON, an object of the
+    /// event's header fields (`timestamp`, `version`, ids) and its `payload`, or of a
+    /// snapshot's fields and `state`.
+    pub plain: Vec<u8>,
+    /// Its hash, verified, when it is chained.
+    pub hash: Option<EventHash>,
 }
 
 /// The largest record that decompression may produce: stored bytes are untrusted, and a

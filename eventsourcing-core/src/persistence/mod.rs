@@ -29,7 +29,9 @@ pub use codec::{Codec, CodecError, MAX_RECORD_SIZE};
 pub use error::{BoxError, PersistenceError};
 pub use event_store::{EventStore, EventStoreError, NewEvents};
 pub use log_event::LogEvent;
-pub use mapper::{ChainBreak, ChainCursor, Compression, HashChain, Mapper, MapperError, Record, RecordId};
+pub use mapper::{
+    ChainBreak, ChainCursor, Compression, HashChain, Inspected, Mapper, MapperError, Record, RecordFormat, RecordId,
+};
 pub use recorder::{
     AggregateRecorder, AnyAggregateRecorder, AnyRecorder, ApplicationRecorder, ProcessRecorder, Result, Subscription,
     TrackingRecorder,

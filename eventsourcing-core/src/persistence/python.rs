@@ -407,7 +407,7 @@ impl PythonFormat {
         Ok(())
     }
 
-    fn open(&self, stored: &StoredEvent) -> Result<Vec<u8>, MapperError> {
+    pub(crate) fn open(&self, stored: &StoredEvent) -> Result<Vec<u8>, MapperError> {
         let record = || RecordId::of(stored);
         let mut bytes = match &self.cipher {
             Some(cipher) => cipher.decrypt(&stored.state).ok_or_else(|| {
