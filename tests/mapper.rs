@@ -231,7 +231,7 @@ fn inspect_opens_any_record_without_its_types_and_checks_its_chain() {
             let format = inspected.format;
             assert_eq!(format.codec, mapper.codec(), "{name}");
             assert_eq!(
-                (format.encrypted, format.chained, format.python),
+                (format.encrypted, format.chained, inspected.python),
                 (mapper.is_encrypting(), mapper.is_chaining(), false),
                 "{name}"
             );

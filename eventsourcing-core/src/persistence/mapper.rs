@@ -787,9 +787,8 @@ impl Mapper {
                 compressed: python.is_compressing(),
                 encrypted: python.is_encrypting(),
                 chained: false,
-                python: true,
             };
-            return Ok(Inspected { format, plain, hash: None });
+            return Ok(Inspected { format, python: true, plain, hash: None });
         }
         let frame =
             parse_frame(&stored.state).ok_or_else(|| MapperError::UnknownFormat { record: RecordId::of(stored) })?;
@@ -799,15 +798,14 @@ impl Mapper {
             (None, false) => None,
         };
         let flags = frame.flags;
-        let (_, plain) = self.unseal(stored, frame)?;
+        let (_, plain) = self.unseal(stored, &frame)?;
         let format = RecordFormat {
             codec: if flags & BINCODE == 0 { Codec::Json } else { Codec::Bincode },
             compressed: flags & ZSTD != 0,
             encrypted: flags & ENCRYPTED != 0,
             chained: flags & CHAINED != 0,
-            python: false,
         };
-        Ok(Inspected { format, plain: plain.into_owned(), hash })
+        Ok(Inspected { format, python: false, plain: plain.into_owned(), hash })
     }
 
     /// Checks the frame, the chain and the cipher; returns the flags and the plain bytes.
@@ -817,11 +815,11 @@ impl Mapper {
         if let Some(chain) = &self.chain {
             verify_link(chain, stored, &frame, cursor)?;
         }
-        self.unseal(stored, frame)
+        self.unseal(stored, &frame)
     }
 
     /// Decrypts and decompresses a record's body; returns the flags and the plain bytes.
-    fn unseal<'s>(&self, stored: &'s StoredEvent, frame: Frame<'s>) -> Result<(u8, Cow<'s, [u8]>), MapperError> {
+    fn unseal<'s>(&self, stored: &'s StoredEvent, frame: &Frame<'s>) -> Result<(u8, Cow<'s, [u8]>), MapperError> {
         let record = || RecordId::of(stored);
         let mut bytes = match (&self.cipher, frame.flags & ENCRYPTED != 0) {
             (Some(cipher), true) => {
@@ -883,8 +881,6 @@ pub struct RecordFormat {
     pub encrypted: bool,
     /// Whether it is a link of a hash chain.
     pub chained: bool,
-    /// Whether it is in Python eventsourcing's format.
-    pub python: bool,
 }
 
 /// A record opened by [`Mapper::inspect`].
@@ -892,6 +888,8 @@ pub struct RecordFormat {
 pub struct Inspected {
     /// How it was written.
     pub format: RecordFormat,
+    /// Whether it is in Python eventsourcing's format.
+    pub python: bool,
     /// Its envelope, decrypted and decompressed, in its codec: for JSON, an object of the
     /// event's header fields (`timestamp`, `version`, ids) and its `payload`, or of a
     /// snapshot's fields and `state`.
