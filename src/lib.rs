@@ -81,6 +81,8 @@ pub mod prelude {
 /// The user guide's chapters, compiled and run as documentation tests.
 #[cfg(doctest)]
 mod guide {
+    #[doc = include_str!("../docs/src/getting-started.md")]
+    struct GettingStarted;
     #[doc = include_str!("../docs/src/aggregates.md")]
     struct Aggregates;
     #[doc = include_str!("../docs/src/versioning.md")]
