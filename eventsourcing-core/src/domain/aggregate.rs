@@ -17,6 +17,11 @@ use super::metadata::EventMetadata;
 ///
 /// Two aggregates compare equal (with a derived `PartialEq`) when their state, id,
 /// version, timestamps and head are equal; pending events are not compared.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an aggregate: its struct has no `#[aggregate]`",
+    label = "not an aggregate",
+    note = "write `#[aggregate]` above the struct `{Self}` (and above its `#[derive(..)]`), as well as above its `impl` block"
+)]
 pub trait Aggregate: AggregateMachinery<Self::Event, Self::Id> {
     /// The id type: [`uuid::Uuid`] by default, or `String` with `#[aggregate(id = String)]`.
     type Id: AggregateId;
@@ -177,6 +182,11 @@ pub trait Aggregate: AggregateMachinery<Self::Event, Self::Id> {
 /// field, running command bodies on replay, and restoring the state of snapshots. Only
 /// generated code names it; it is not public API.
 #[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an aggregate: its struct has no `#[aggregate]`",
+    label = "not an aggregate",
+    note = "write `#[aggregate]` above the struct `{Self}` (and above its `#[derive(..)]`), as well as above its `impl` block"
+)]
 pub trait AggregateMachinery<E, Id>: Sized {
     /// The bookkeeping field.
     fn __meta(&self) -> &Meta<E, Id>;
