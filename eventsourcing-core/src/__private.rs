@@ -147,3 +147,38 @@ impl<E: ::core::fmt::Debug> ::core::fmt::Display for DebugError<E> {
 }
 
 impl<E: ::core::fmt::Debug> ::std::error::Error for DebugError<E> {}
+
+/// What `#[aggregate]` on an `impl` block implements: the aggregate's event enum and
+/// replaying its events through the command bodies. The struct's half reaches them only
+/// through this trait, so that a missing `#[aggregate]` on the `impl` is one clear error.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has `#[aggregate]` on its struct but not on its `impl` block",
+    label = "its events are made by `#[aggregate] impl {Self}`",
+    note = "write `#[aggregate]` above `impl {Self}`, the block of its `#[event]` methods (at least the one that creates it)"
+)]
+pub trait AggregateImpl: Sized {
+    /// The generated event enum.
+    type Event;
+    /// The aggregate's id type (the struct's `#[aggregate(id = ..)]`).
+    type Id;
+
+    /// Replays a creation event.
+    ///
+    /// # Errors
+    /// The body's error, or a wrong kind of event.
+    fn __es_replay_created(
+        event: Self::Event,
+        id: &Self::Id,
+        timestamp: ::chrono::DateTime<::chrono::Utc>,
+    ) -> ::core::result::Result<Self, ApplyError>;
+
+    /// Replays an event on the aggregate.
+    ///
+    /// # Errors
+    /// The body's error, or a wrong kind of event.
+    fn __es_replay(
+        &mut self,
+        event: Self::Event,
+        timestamp: ::chrono::DateTime<::chrono::Utc>,
+    ) -> ::core::result::Result<(), ApplyError>;
+}

@@ -166,9 +166,11 @@ pub(crate) fn expand(krate: &TokenStream, model: &AggregateImpl) -> TokenStream 
         }
 
         #[automatically_derived]
-        impl #aggregate {
-            #[doc(hidden)]
-            pub(crate) fn __es_replay_created(
+        impl #private::AggregateImpl for #aggregate {
+            type Event = #event;
+            type Id = <Self as #krate::domain::Aggregate>::Id;
+
+            fn __es_replay_created(
                 __es_event: #event,
                 __es_id: &<Self as #krate::domain::Aggregate>::Id,
                 __es_timestamp: #private::chrono::DateTime<#private::chrono::Utc>,
@@ -180,8 +182,7 @@ pub(crate) fn expand(krate: &TokenStream, model: &AggregateImpl) -> TokenStream 
                 }
             }
 
-            #[doc(hidden)]
-            pub(crate) fn __es_replay(
+            fn __es_replay(
                 &mut self,
                 __es_event: #event,
                 __es_timestamp: #private::chrono::DateTime<#private::chrono::Utc>,
@@ -376,15 +377,16 @@ pub(crate) fn stub(krate: &TokenStream, aggregate: &Ident) -> TokenStream {
             }
         }
 
-        impl #aggregate {
-            #[doc(hidden)]
-            pub(crate) fn __es_replay_created(
+        impl #private::AggregateImpl for #aggregate {
+            type Event = #event;
+            type Id = <Self as #krate::domain::Aggregate>::Id;
+
+            fn __es_replay_created(
                 event: #event,
                 _: &<Self as #krate::domain::Aggregate>::Id,
                 _: #private::chrono::DateTime<#private::chrono::Utc>,
             ) -> ::core::result::Result<Self, #private::ApplyError> { match event {} }
-            #[doc(hidden)]
-            pub(crate) fn __es_replay(&mut self, event: #event, _: #private::chrono::DateTime<#private::chrono::Utc>)
+            fn __es_replay(&mut self, event: #event, _: #private::chrono::DateTime<#private::chrono::Utc>)
                 -> ::core::result::Result<(), #private::ApplyError> { match event {} }
         }
     }

@@ -1,7 +1,7 @@
 //! `#[aggregate]` on the struct: the hidden bookkeeping field and the `Aggregate` impl.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Fields, Ident, ItemStruct, LitStr, Token};
@@ -34,7 +34,10 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
 
     let krate = krate(attr.krate);
     let ident = item.ident.clone();
-    let event = format_ident!("{}Event", ident);
+    // The event enum as the `impl` block's half names it, spanned at the attribute: if that
+    // half is missing, each use is the same error, at the same place.
+    let here = Ident::new(&ident.to_string(), Span::call_site());
+    let event = quote!(<#here as #krate::__private::AggregateImpl>::Event);
     let id = attr.id.map_or_else(|| quote!(#krate::__private::uuid::Uuid), |ty| quote!(#ty));
     let deserializes = add_bookkeeping(&mut item, &krate, &event, &id);
     let field = Ident::new(FIELD, Span::call_site());
@@ -107,7 +110,7 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
                 __es_id: &#id,
                 __es_timestamp: #krate::__private::chrono::DateTime<#krate::__private::chrono::Utc>,
             ) -> ::core::result::Result<Self, #krate::__private::ApplyError> {
-                Self::__es_replay_created(__es_event, __es_id, __es_timestamp)
+                <Self as #krate::__private::AggregateImpl>::__es_replay_created(__es_event, __es_id, __es_timestamp)
             }
 
             fn __apply(
@@ -115,7 +118,7 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
                 __es_event: #event,
                 __es_timestamp: #krate::__private::chrono::DateTime<#krate::__private::chrono::Utc>,
             ) -> ::core::result::Result<(), #krate::__private::ApplyError> {
-                Self::__es_replay(self, __es_event, __es_timestamp)
+                <Self as #krate::__private::AggregateImpl>::__es_replay(self, __es_event, __es_timestamp)
             }
 
             #restorable
@@ -145,7 +148,7 @@ fn python(krate: &TokenStream, topic: Option<&LitStr>, item: &ItemStruct) -> (To
 
 /// Adds the hidden field, skipped by serde whenever serde is derived, and points serde at
 /// the re-exported crate. Returns when `Deserialize` is derived.
-fn add_bookkeeping(item: &mut ItemStruct, krate: &TokenStream, event: &Ident, id: &TokenStream) -> Condition {
+fn add_bookkeeping(item: &mut ItemStruct, krate: &TokenStream, event: &TokenStream, id: &TokenStream) -> Condition {
     let field = Ident::new(FIELD, Span::call_site());
     let (serializes, deserializes) = serde_derives(item);
     let uses_serde = serializes.or(&deserializes);
