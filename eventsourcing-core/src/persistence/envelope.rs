@@ -88,6 +88,60 @@ fn parse_utc(bytes: &[u8]) -> Option<DateTime<Utc>> {
     Some(date.and_time(time).and_utc())
 }
 
+/// A timestamp to serialise, as chrono writes it (RFC 3339 in UTC, `Z`, with 0, 3, 6 or 9
+/// digits of fraction, as few as it takes), but written in one piece: chrono's own
+/// `Serialize` goes through the formatter a character at a time.
+pub(crate) struct TimestampRef<'a>(pub(crate) &'a DateTime<Utc>);
+
+impl Serialize for TimestampRef<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut buffer = [0_u8; 30];
+        match format_utc(self.0, &mut buffer) {
+            Some(text) => serializer.serialize_str(text),
+            None => self.0.serialize(serializer),
+        }
+    }
+}
+
+/// `timestamp` as chrono's `to_rfc3339_opts(SecondsFormat::AutoSi, true)` writes it, or
+/// `None` for years outside 0 to 9999 and leap seconds, which chrono writes its own way.
+fn format_utc<'b>(timestamp: &DateTime<Utc>, buffer: &'b mut [u8; 30]) -> Option<&'b str> {
+    use chrono::{Datelike, Timelike};
+    let (date, time) = (timestamp.date_naive(), timestamp.time());
+    let nanos = time.nanosecond();
+    if !(0..=9999).contains(&date.year()) || nanos >= 1_000_000_000 {
+        return None;
+    }
+    let mut put = |at: usize, value: u32, digits: usize| {
+        let mut value = value;
+        for i in (at..at + digits).rev() {
+            buffer[i] = b'0' + u8::try_from(value % 10).unwrap_or(0);
+            value /= 10;
+        }
+    };
+    put(0, date.year().unsigned_abs(), 4);
+    put(5, date.month(), 2);
+    put(8, date.day(), 2);
+    put(11, time.hour(), 2);
+    put(14, time.minute(), 2);
+    put(17, time.second(), 2);
+    let (fraction, digits) = match nanos {
+        0 => (0, 0),
+        n if n % 1_000_000 == 0 => (n / 1_000_000, 3),
+        n if n % 1_000 == 0 => (n / 1_000, 6),
+        n => (n, 9),
+    };
+    if digits > 0 {
+        put(20, fraction, digits);
+    }
+    for (at, separator) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.')] {
+        buffer[at] = separator;
+    }
+    let end = if digits == 0 { 19 } else { 20 + digits };
+    buffer[end] = b'Z';
+    std::str::from_utf8(&buffer[..=end]).ok()
+}
+
 /// An event to serialise; `payload` is `None` for markers without fields (discards).
 pub(crate) struct EnvelopeRef<'a, E> {
     pub(crate) timestamp: &'a DateTime<Utc>,
@@ -111,7 +165,7 @@ impl<E: AggregateEvent> Serialize for PayloadRef<'_, E> {
 impl<E: AggregateEvent> Serialize for EnvelopeRef<'_, E> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("Event", FIELDS.len())?;
-        s.serialize_field("timestamp", self.timestamp)?;
+        s.serialize_field("timestamp", &TimestampRef(self.timestamp))?;
         s.serialize_field("version", &self.version)?;
         s.serialize_field("event_id", &self.metadata.event_id)?;
         s.serialize_field("correlation_id", &self.metadata.correlation_id)?;
@@ -359,7 +413,7 @@ impl<A: Aggregate + Serialize> Serialize for SnapshotRef<'_, A> {
         let snapshot = self.0;
         let mut s = serializer.serialize_struct("Snapshot", SNAPSHOT_FIELDS.len())?;
         s.serialize_field("state_version", &A::STATE_VERSION)?;
-        s.serialize_field("timestamp", &snapshot.timestamp)?;
+        s.serialize_field("timestamp", &TimestampRef(&snapshot.timestamp))?;
         s.serialize_field("created_on", &snapshot.created_on)?;
         s.serialize_field("modified_on", &snapshot.modified_on)?;
         s.serialize_field("head", &snapshot.head)?;
@@ -498,5 +552,45 @@ impl<'de, A: Aggregate> Visitor<'de> for SnapshotVisitor<A> {
             head: head.unwrap_or(None),
             state: state.ok_or_else(|| de::Error::missing_field("state"))?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+
+    use super::{TimestampRef, parse_utc};
+
+    /// Timestamps of every kind of fraction, across the years, each written as chrono
+    /// writes it and read back as it was.
+    #[test]
+    fn timestamps_are_written_as_chrono_writes_them() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut random = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            let seconds = i64::try_from(random() % 253_402_300_800).unwrap() - 62_167_219_200; // years 0 to 9999
+            let nanos = match random() % 4 {
+                0 => 0,
+                1 => u32::try_from(random() % 1000).unwrap() * 1_000_000,
+                2 => u32::try_from(random() % 1_000_000).unwrap() * 1_000,
+                _ => u32::try_from(random() % 1_000_000_000).unwrap(),
+            };
+            let timestamp: DateTime<Utc> = Utc.timestamp_opt(seconds, nanos).unwrap();
+            let ours = serde_json::to_string(&TimestampRef(&timestamp)).unwrap();
+            assert_eq!(ours, serde_json::to_string(&timestamp).unwrap());
+            assert_eq!(ours.trim_matches('"'), timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+            assert_eq!(parse_utc(ours.trim_matches('"').as_bytes()), Some(timestamp));
+            checked += 1;
+        }
+        assert_eq!(checked, 20_000);
+        // Outside the years of four digits, chrono writes them.
+        let far = Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(serde_json::to_string(&TimestampRef(&far)).unwrap(), serde_json::to_string(&far).unwrap());
     }
 }
