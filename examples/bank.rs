@@ -300,6 +300,11 @@ async fn main() -> Result<(), BankError> {
 #[path = "../tests/support/schema.rs"]
 mod schema;
 
+/// SQLite files the tests remove when they end.
+#[cfg(test)]
+#[path = "../tests/support/sqlite_file.rs"]
+mod sqlite_file;
+
 #[cfg(test)]
 mod tests {
     //! Python's bank account test, on each store, and concurrent transfers that lose
@@ -309,6 +314,7 @@ mod tests {
 
     use super::*;
     use crate::schema;
+    use crate::sqlite_file::SqliteFile;
 
     fn assert_account_error(result: Result<(), BankError>, account: Uuid, expected: AccountError) {
         match result {
@@ -428,30 +434,13 @@ mod tests {
         concurrent_transfers_lose_nothing(in_memory().await).await;
     }
 
-    /// A database file of the test's own, removed (with its WAL files) when the test ends.
-    struct SqliteFile(String);
-
-    impl SqliteFile {
-        fn new() -> Self {
-            SqliteFile(std::env::temp_dir().join(format!("bank-{}.sqlite", Uuid::new_v4())).display().to_string())
-        }
-    }
-
-    impl Drop for SqliteFile {
-        fn drop(&mut self) {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", self.0));
-            }
-        }
-    }
-
     async fn on_sqlite(path: &str) -> Bank {
         Bank::new(Application::builder("Bank").without_process_env().sqlite(path).build().await.unwrap())
     }
 
     #[tokio::test]
     async fn sqlite_the_bank_keeps_accounts() {
-        let file = SqliteFile::new();
+        let file = SqliteFile::new("bank");
         the_bank_keeps_accounts(on_sqlite(&file.0).await).await;
         // Opened again, as by the next run of the program.
         let bank = on_sqlite(&file.0).await;
@@ -463,7 +452,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_concurrent_transfers_lose_nothing() {
-        let file = SqliteFile::new();
+        let file = SqliteFile::new("bank");
         concurrent_transfers_lose_nothing(on_sqlite(&file.0).await).await;
     }
 

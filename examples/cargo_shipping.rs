@@ -438,6 +438,11 @@ async fn main() -> Result<(), BookingError> {
 #[path = "../tests/support/schema.rs"]
 mod schema;
 
+/// SQLite files the tests remove when they end.
+#[cfg(test)]
+#[path = "../tests/support/sqlite_file.rs"]
+mod sqlite_file;
+
 #[cfg(test)]
 mod tests {
     //! Python's two scenarios, on each store, and a cargo read back as it was.
@@ -446,6 +451,7 @@ mod tests {
     use super::Location::{Aumel, Hamburg, Hongkong, Nlrtm, Stockholm, Tokyo, Usdal};
     use super::*;
     use crate::schema;
+    use crate::sqlite_file::SqliteFile;
 
     async fn details(booking: &Booking, id: Uuid) -> CargoDetails {
         booking.get_cargo_details(id).await.unwrap()
@@ -558,21 +564,9 @@ mod tests {
         cargo_from_hongkong_to_stockholm(&booking).await;
     }
 
-    /// A database file of the test's own, removed (with its WAL files) when the test ends.
-    struct SqliteFile(String);
-
-    impl Drop for SqliteFile {
-        fn drop(&mut self) {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", self.0));
-            }
-        }
-    }
-
     #[tokio::test]
     async fn sqlite_python_scenarios_and_a_cargo_read_back_as_it_was() {
-        let file =
-            SqliteFile(std::env::temp_dir().join(format!("cargo-{}.sqlite", Uuid::new_v4())).display().to_string());
+        let file = SqliteFile::new("cargo");
         let open = || async {
             Booking::new(
                 Application::builder("Booking").without_process_env().sqlite(file.0.clone()).build().await.unwrap(),

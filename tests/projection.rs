@@ -14,7 +14,7 @@ use eventsourcing::postgres::PostgresView;
 use eventsourcing::prelude::*;
 use eventsourcing::projection::{Projection, ProjectionError, ProjectionRunner};
 use eventsourcing::sqlite::SqliteView;
-use support::{Dog, DogEvent, Note, Schema};
+use support::{Dog, DogEvent, Note, Schema, SqliteFile};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -138,8 +138,8 @@ impl Store for Memory {
 }
 
 struct Sqlite {
-    upstream: String,
-    view: String,
+    upstream: SqliteFile,
+    view: SqliteFile,
 }
 
 impl Store for Sqlite {
@@ -151,11 +151,11 @@ impl Store for Sqlite {
     }
 
     async fn upstream(&self) -> Application {
-        Application::builder("School").without_process_env().sqlite(self.upstream.clone()).build().await.unwrap()
+        Application::builder("School").without_process_env().sqlite(self.upstream.0.clone()).build().await.unwrap()
     }
 
     async fn view(&self) -> SqliteView {
-        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&self.view).create_if_missing(true);
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&self.view.0).create_if_missing(true);
         let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
         sqlx::query("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, count INTEGER NOT NULL)")
             .execute(&pool)
@@ -202,12 +202,6 @@ impl Store for Postgres {
     async fn counts(&self, view: &PostgresView) -> BTreeMap<String, i64> {
         sqlx::query_as("SELECT name, count FROM counters").fetch_all(view.pool()).await.unwrap().into_iter().collect()
     }
-}
-
-fn temp_file(name: &str) -> String {
-    let dir = std::env::temp_dir().join("eventsourcing-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(format!("{name}-{}.sqlite", Uuid::new_v4())).display().to_string()
 }
 
 fn counts(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
@@ -382,7 +376,7 @@ async fn an_undecodable_record_stops_the_runner_naming_it_and_nothing_after_it_c
     save_dog(&app, "Fido", &[]).await;
     let damaged = save_dog(&app, "Rex", &[]).await;
     let last = save_dog(&app, "Max", &["sit"]).await;
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", store.upstream)).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", store.upstream.0)).await.unwrap();
     sqlx::query("UPDATE stored_events SET state = x'7b2262726f6b656e' WHERE rowid = ?")
         .bind(i64::try_from(damaged).unwrap())
         .execute(&pool)
@@ -404,7 +398,7 @@ async fn a_missing_view_table_stops_the_runner_and_a_restart_after_creating_it_r
     let app = store.upstream().await;
     let first = save_dog(&app, "Fido", &["sit"]).await;
     let pool = sqlx::SqlitePool::connect_with(
-        sqlx::sqlite::SqliteConnectOptions::new().filename(&store.view).create_if_missing(true),
+        sqlx::sqlite::SqliteConnectOptions::new().filename(&store.view.0).create_if_missing(true),
     )
     .await
     .unwrap();
@@ -432,7 +426,7 @@ fn memory() -> Memory {
 }
 
 fn sqlite() -> Sqlite {
-    Sqlite { upstream: temp_file("upstream"), view: temp_file("view") }
+    Sqlite { upstream: SqliteFile::new("upstream"), view: SqliteFile::new("view") }
 }
 
 fn postgres() -> Option<Postgres> {

@@ -10,6 +10,7 @@ use eventsourcing::persistence::{ChainCursor, Mapper, MapperError, OriginatorId,
 use eventsourcing::prelude::*;
 
 mod support;
+use support::SqliteFile;
 use support::python_dog::{Dog, DogEvent};
 
 const ID: &str = "42fee5d3976c424d9b99e614fb050aaf";
@@ -238,9 +239,8 @@ fn what_python_cannot_hold_is_refused() {
 #[tokio::test]
 async fn an_application_with_python_settings_round_trips() {
     let key = AesCipher::create_key(16).unwrap();
-    let dir = std::env::temp_dir().join("eventsourcing-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("python-{}.sqlite", Uuid::new_v4())).display().to_string();
+    let file = SqliteFile::new("python");
+    let path = &file.0;
     for sqlite in [false, true] {
         let mut builder = Application::builder("DogSchool")
             .without_process_env()

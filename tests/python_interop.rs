@@ -20,8 +20,8 @@ use eventsourcing::persistence::python::AesCipher;
 use eventsourcing::persistence::{AggregateRecorder, BoxError, EventQuery, TrackingRecorder};
 use eventsourcing::prelude::*;
 use eventsourcing::system::{Policy, Processing, System, SystemApplication};
-use support::Schema;
 use support::python_dog::{Dog, DogEvent};
+use support::{Schema, SqliteFile};
 
 /// The interpreter, or `None` (having said so) to skip.
 fn python() -> Option<String> {
@@ -59,6 +59,7 @@ struct Store {
     rust: Vec<(String, String)>,
     /// The PostgreSQL schema, dropped with the store.
     _schema: Option<Schema>,
+    _file: Option<SqliteFile>,
 }
 
 fn pair(key: &str, value: &str) -> (String, String) {
@@ -67,13 +68,12 @@ fn pair(key: &str, value: &str) -> (String, String) {
 
 impl Store {
     fn sqlite() -> Self {
-        let dir = std::env::temp_dir().join("eventsourcing-tests");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("python-{}.sqlite", Uuid::new_v4())).display().to_string();
+        let file = SqliteFile::new("python");
         Store {
-            python: vec![pair("PERSISTENCE_MODULE", "eventsourcing.sqlite"), pair("SQLITE_DBNAME", &path)],
-            rust: vec![pair("PERSISTENCE_MODULE", "sqlite"), pair("SQLITE_DBNAME", &path)],
+            python: vec![pair("PERSISTENCE_MODULE", "eventsourcing.sqlite"), pair("SQLITE_DBNAME", &file.0)],
+            rust: vec![pair("PERSISTENCE_MODULE", "sqlite"), pair("SQLITE_DBNAME", &file.0)],
             _schema: None,
+            _file: Some(file),
         }
     }
 
@@ -95,7 +95,7 @@ impl Store {
         ];
         let rust =
             vec![pair("PERSISTENCE_MODULE", "postgres"), pair("POSTGRES_URL", &url), pair("POSTGRES_SCHEMA", &schema)];
-        Some(Store { python, rust, _schema: Some(schema) })
+        Some(Store { python, rust, _schema: Some(schema), _file: None })
     }
 
     /// With AES-GCM and zlib, set as Python sets them.
@@ -231,7 +231,7 @@ async fn golden_postgres_dumps_python_wrote_read_back() {
             rust.push(pair("CIPHER_KEY", key));
         }
         let wrote = std::fs::read_to_string(fixtures.join(format!("{name}.json"))).unwrap();
-        rust_reads(&Store { python: Vec::new(), rust, _schema: Some(schema) }, &wrote).await;
+        rust_reads(&Store { python: Vec::new(), rust, _schema: Some(schema), _file: None }, &wrote).await;
     }
 }
 

@@ -8,7 +8,7 @@ mod support;
 use eventsourcing::application::ConfigError;
 use eventsourcing::persistence::PersistenceError;
 use eventsourcing::prelude::*;
-use support::{Account, Dog, Schema};
+use support::{Account, Dog, Schema, SqliteFile};
 
 fn postgres_url() -> Option<String> {
     eventsourcing_core::testing::env_or_skip("EVENTSOURCING_POSTGRES_TEST_URL")
@@ -20,9 +20,8 @@ fn schema(url: &str) -> Schema {
 
 #[tokio::test]
 async fn a_reopened_sqlite_file_keeps_everything() {
-    let dir = std::env::temp_dir().join("eventsourcing-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{}.sqlite", Uuid::new_v4())).display().to_string();
+    let file = SqliteFile::new("kennel");
+    let path = &file.0;
     let open = || Application::builder("Kennel").without_process_env().sqlite(path.clone()).snapshotting(true).build();
     let app = open().await.unwrap();
     let mut dog = Dog::register("Fido");
@@ -178,11 +177,12 @@ async fn numeric_settings_out_of_range_are_errors_naming_the_variable() {
     }
 
     // The largest values in range work.
-    let path = std::env::temp_dir().join(format!("{}.sqlite", Uuid::new_v4())).display().to_string();
+    let file = SqliteFile::new("limits");
+    let path = &file.0;
     let app = Application::builder("App")
         .without_process_env()
         .env("PERSISTENCE_MODULE", "sqlite")
-        .env("SQLITE_DBNAME", &path)
+        .env("SQLITE_DBNAME", path)
         .env("SQLITE_LOCK_TIMEOUT", "2147483")
         .env("SQLITE_POOL_SIZE", "1000")
         .env("AGGREGATE_CACHE_MAXSIZE", i64::MAX.to_string())

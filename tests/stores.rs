@@ -11,14 +11,14 @@ use eventsourcing::application::ApplicationBuilder;
 use eventsourcing::persistence::{Cipher, EventQuery, MapperError, OriginatorId, Record};
 use eventsourcing::prelude::*;
 use futures_util::StreamExt;
-use support::{Account, Dog, DogEvent, Note, Schema};
+use support::{Account, Dog, DogEvent, Note, Schema, SqliteFile};
 
 /// Where an application keeps its events.
 #[derive(Debug, Clone)]
 enum Store {
     Memory,
     SqliteMemory,
-    SqliteFile(String),
+    SqliteFile(std::sync::Arc<SqliteFile>),
     Postgres { url: String, schema: std::sync::Arc<Schema> },
 }
 
@@ -34,9 +34,7 @@ impl Store {
     }
 
     fn sqlite_file() -> Option<Store> {
-        let dir = std::env::temp_dir().join("eventsourcing-tests");
-        std::fs::create_dir_all(&dir).unwrap();
-        Some(Store::SqliteFile(dir.join(format!("{}.sqlite", Uuid::new_v4())).display().to_string()))
+        Some(Store::SqliteFile(std::sync::Arc::new(SqliteFile::new("stores"))))
     }
 
     fn postgres() -> Option<Store> {
@@ -52,7 +50,7 @@ impl Store {
             Store::Memory => builder.env("PERSISTENCE_MODULE", "memory"),
             Store::SqliteMemory => builder.env("PERSISTENCE_MODULE", "sqlite").env("SQLITE_DBNAME", ":memory:"),
             Store::SqliteFile(path) => {
-                builder.env("PERSISTENCE_MODULE", "eventsourcing.sqlite").env("SQLITE_DBNAME", path)
+                builder.env("PERSISTENCE_MODULE", "eventsourcing.sqlite").env("SQLITE_DBNAME", &path.0)
             }
             Store::Postgres { url, schema } => builder
                 .env("PERSISTENCE_MODULE", "postgres")
@@ -70,7 +68,7 @@ impl Store {
     async fn delete_event(&self, name: &str, id: &Uuid, version: i64) {
         match self {
             Store::SqliteFile(path) => {
-                let pool = sqlx::SqlitePool::connect(&format!("sqlite:{path}")).await.unwrap();
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.0)).await.unwrap();
                 sqlx::query("DELETE FROM stored_events WHERE originator_id = ? AND originator_version = ?")
                     .bind(id.simple().to_string())
                     .bind(version)

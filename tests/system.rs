@@ -18,7 +18,7 @@ use eventsourcing::system::{
     Mode, Policy, Processing, ProcessingError, Runner, RunnerBuilder, System, SystemApplication, SystemError,
     process_notification,
 };
-use support::Schema;
+use support::{Schema, SqliteDir};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -363,7 +363,7 @@ impl Policy for Results {
 enum Store {
     Memory,
     /// A directory of database files, one per application.
-    Sqlite(std::path::PathBuf),
+    Sqlite(Arc<SqliteDir>),
     /// A database URL and a schema of the test's own.
     Postgres(String, Arc<Schema>),
 }
@@ -374,9 +374,7 @@ impl Store {
     }
 
     fn sqlite() -> Store {
-        let dir = std::env::temp_dir().join("eventsourcing-tests").join(format!("system-{}", Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Store::Sqlite(dir)
+        Store::Sqlite(Arc::new(SqliteDir::new("system")))
     }
 
     fn postgres() -> Option<Store> {
@@ -392,7 +390,7 @@ impl Store {
             Store::Sqlite(dir) => {
                 builder = builder.env("PERSISTENCE_MODULE", "sqlite");
                 for name in system.names() {
-                    let file = dir.join(format!("{name}.sqlite")).display().to_string();
+                    let file = dir.file(name);
                     builder = builder.env(format!("{}_SQLITE_DBNAME", name.to_uppercase()), file);
                 }
             }
@@ -409,7 +407,7 @@ impl Store {
         let mut builder = Application::builder(name).without_process_env();
         match self {
             Store::Memory => {}
-            Store::Sqlite(dir) => builder = builder.sqlite(dir.join(format!("{name}.sqlite")).display().to_string()),
+            Store::Sqlite(dir) => builder = builder.sqlite(dir.file(name)),
             Store::Postgres(url, schema) => {
                 builder = builder.postgres(url.clone()).env("POSTGRES_SCHEMA", schema.as_str());
             }

@@ -10,6 +10,10 @@ use eventsourcing::prelude::*;
 
 #[path = "../../tests/support/schema.rs"]
 mod schema;
+#[path = "../../tests/support/sqlite_file.rs"]
+mod sqlite_file;
+
+use sqlite_file::SqliteFile;
 
 #[aggregate]
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -90,23 +94,6 @@ fn inspect(env: &[(&str, String)], args: &[&str]) -> Run {
     run
 }
 
-/// A SQLite file removed with its WAL files when the test ends.
-struct SqliteFile(String);
-
-impl SqliteFile {
-    fn new() -> Self {
-        SqliteFile(std::env::temp_dir().join(format!("inspect-{}.sqlite", Uuid::new_v4())).display().to_string())
-    }
-}
-
-impl Drop for SqliteFile {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0));
-        }
-    }
-}
-
 fn sqlite_app(file: &SqliteFile) -> eventsourcing::application::ApplicationBuilder {
     Application::builder("Kennel").without_process_env().sqlite(file.0.clone())
 }
@@ -117,7 +104,7 @@ async fn sqlite_pool(file: &SqliteFile) -> sqlx::SqlitePool {
 
 #[tokio::test]
 async fn a_plain_sqlite_store_is_listed_counted_tailed_and_verified() {
-    let file = SqliteFile::new();
+    let file = SqliteFile::new("inspect");
     let fido = write(sqlite_app(&file), &[]).await;
     let before = std::fs::read(&file.0).unwrap();
     let at = ["--sqlite", file.0.as_str()];
@@ -169,7 +156,7 @@ async fn a_plain_sqlite_store_is_listed_counted_tailed_and_verified() {
 
 #[tokio::test]
 async fn sealed_records_are_opened_with_the_key_and_refused_without_it() {
-    let file = SqliteFile::new();
+    let file = SqliteFile::new("inspect");
     let fido = write(sqlite_app(&file), &sealed()).await;
     let at = ["--sqlite", file.0.as_str()];
 
@@ -210,7 +197,7 @@ async fn sealed_records_are_opened_with_the_key_and_refused_without_it() {
 
 #[tokio::test]
 async fn verify_finds_a_changed_and_a_removed_record() {
-    let file = SqliteFile::new();
+    let file = SqliteFile::new("inspect");
     write(sqlite_app(&file), &sealed()).await;
     let env = sealed();
     let at = ["--sqlite", file.0.as_str()];
@@ -248,7 +235,7 @@ async fn verify_finds_a_changed_and_a_removed_record() {
 
 #[tokio::test]
 async fn follow_shows_new_notifications_as_they_are_written() {
-    let file = SqliteFile::new();
+    let file = SqliteFile::new("inspect");
     let fido = write(sqlite_app(&file), &[]).await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_eventsourcing-inspect"))
         .env_clear()
@@ -284,7 +271,7 @@ async fn mistakes_are_told_with_what_to_do() {
     assert!(!std::path::Path::new(&missing).exists(), "the inspector created a database");
 
     // The store from the application's variables.
-    let file = SqliteFile::new();
+    let file = SqliteFile::new("inspect");
     let fido = write(sqlite_app(&file), &[]).await;
     let env = [("PERSISTENCE_MODULE", "sqlite".into()), ("SQLITE_DBNAME", file.0.clone())];
     let run = inspect(&env, &["history", &Uuid::new_v4().to_string()]);

@@ -6,7 +6,9 @@ mod fixtures;
 mod observed;
 pub mod python_dog;
 mod schema;
+mod sqlite_file;
 
 pub use fixtures::{Account, AccountEvent, Counter, CounterEvent, Dog, DogEvent, Note, NoteEvent};
 pub use observed::Observed;
 pub use schema::Schema;
+pub use sqlite_file::{SqliteDir, SqliteFile};
