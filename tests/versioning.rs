@@ -186,6 +186,37 @@ fn unknown_names_versions_and_bad_bytes_are_typed_errors() {
     }
 }
 
+/// An aggregate whose event gained an optional field after events were stored.
+#[aggregate]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kennel {
+    name: String,
+    motto: Option<String>,
+}
+
+#[aggregate]
+impl Kennel {
+    #[event("Opened")]
+    pub fn open(name: String, motto: Option<String>) -> Self {
+        Self { name, motto }
+    }
+}
+
+#[test]
+fn a_stored_event_without_a_later_optional_field_reads_it_as_none() {
+    let codec = Codec::Json;
+    let event = codec.decode_event::<KennelEvent>("Opened", 1, br#"{"name":"Paws"}"#).unwrap();
+    assert_eq!(event, KennelEvent::Opened { name: "Paws".into(), motto: None });
+    let event = codec.decode_event::<KennelEvent>("Opened", 1, br#"{"name":"Paws","motto":"sit"}"#).unwrap();
+    assert_eq!(event, KennelEvent::Opened { name: "Paws".into(), motto: Some("sit".into()) });
+    // A missing field that is not optional is an error naming it.
+    let error = codec.decode_event::<KennelEvent>("Opened", 1, br#"{"motto":null}"#).unwrap_err();
+    assert!(error.to_string().contains("missing field `name`"), "{error}");
+    // The event enum's own serde (for users' views and messages) reads it the same way.
+    let event: KennelEvent = serde_json::from_str(r#"{"Opened":{"name":"Paws"}}"#).unwrap();
+    assert_eq!(event, KennelEvent::Opened { name: "Paws".into(), motto: None });
+}
+
 // ---- Snapshots ----
 
 #[test]

@@ -182,3 +182,42 @@ pub trait AggregateImpl: Sized {
         timestamp: ::chrono::DateTime<::chrono::Utc>,
     ) -> ::core::result::Result<(), ApplyError>;
 }
+
+/// What an event's field must be: stored, so serialisable and deserialisable. The
+/// generated code requires it of each field through the functions below, so that a field
+/// type without serde's derives is one error naming the type and the fix, not serde's.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a field of an event: it does not implement `Serialize` and `Deserialize`",
+    label = "an event's fields are stored, so their types must serialize and deserialize",
+    note = "derive them for `{Self}`: `#[derive(Serialize, Deserialize)]` from `eventsourcing::prelude`, with `#[serde(crate = \"eventsourcing::serde\")]` (or serde's own derives)"
+)]
+pub trait EventField: ::serde::Serialize + ::serde::de::DeserializeOwned {}
+
+#[diagnostic::do_not_recommend]
+impl<T: ::serde::Serialize + ::serde::de::DeserializeOwned> EventField for T {}
+
+/// Serialises an event's field (`#[serde(serialize_with)]` of the generated enum).
+///
+/// # Errors
+/// The serializer's.
+pub fn serialize_field<T: EventField, S: ::serde::Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    value.serialize(serializer)
+}
+
+/// Deserialises an event's field (`#[serde(deserialize_with)]` of the generated code).
+///
+/// # Errors
+/// The deserializer's.
+pub fn deserialize_field<'de, T: EventField, D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    T::deserialize(deserializer)
+}
+
+/// An event's field, serialised by hand (requiring `EventField`, not `Serialize`).
+#[derive(Debug)]
+pub struct Field<'a, T>(pub &'a T);
+
+impl<T: EventField> ::serde::Serialize for Field<'_, T> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}

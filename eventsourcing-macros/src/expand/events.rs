@@ -29,6 +29,35 @@ fn fields(command: &Command) -> impl Iterator<Item = (&Ident, TokenStream)> {
     command.params.iter().filter_map(|p| field_type(p).map(|ty| (&p.ident, ty)))
 }
 
+/// serde's attributes for an event's field: (de)serialised through `__private`'s functions,
+/// which require `EventField` (one clear error for a type without serde's derives), spanned
+/// at the parameter's type; an `Option` missing from a stored event reads as `None`, as it
+/// does without them.
+fn field_serde(krate: &TokenStream, param: &Param, serialize: bool) -> TokenStream {
+    let base: String = krate.to_string().chars().filter(|c| !c.is_whitespace()).collect();
+    let span = syn::spanned::Spanned::span(&param.ty);
+    let de = syn::LitStr::new(&format!("{base}::__private::deserialize_field"), span);
+    let ser = syn::LitStr::new(&format!("{base}::__private::serialize_field"), span);
+    let optional = matches!(&param.ty, Type::Path(p) if p.qself.is_none()
+        && p.path.segments.last().is_some_and(|last| last.ident == "Option"));
+    let default = optional.then(|| quote!(, default));
+    if serialize {
+        quote_spanned!(span=> #[serde(serialize_with = #ser, deserialize_with = #de #default)])
+    } else {
+        quote_spanned!(span=> #[serde(deserialize_with = #de #default)])
+    }
+}
+
+/// The event's fields, for deserialising them: `name: Type,` each, with its attributes.
+fn field_defs<'c>(krate: &'c TokenStream, command: &'c Command) -> impl Iterator<Item = TokenStream> + 'c {
+    command.params.iter().filter_map(move |p| {
+        let ty = field_type(p)?;
+        let ident = &p.ident;
+        let attrs = field_serde(krate, p, false);
+        Some(quote!(#attrs #ident: #ty,))
+    })
+}
+
 fn unraw(ident: &Ident) -> String {
     let s = ident.to_string();
     s.strip_prefix("r#").map_or(s.clone(), str::to_owned)
@@ -89,7 +118,7 @@ pub(crate) fn expand(krate: &TokenStream, model: &AggregateImpl) -> TokenStream 
     let serde = serde_path(krate);
     let commands = &model.commands;
 
-    let variants = commands.iter().map(|c| variant(aggregate, c));
+    let variants = commands.iter().map(|c| variant(krate, aggregate, c));
     let infos = commands.iter().map(|c| {
         let name = name_expr(krate, c);
         let creates = c.kind == Kind::Created;
@@ -197,15 +226,18 @@ pub(crate) fn expand(krate: &TokenStream, model: &AggregateImpl) -> TokenStream 
     }
 }
 
-fn variant(aggregate: &Ident, command: &Command) -> TokenStream {
+fn variant(krate: &TokenStream, aggregate: &Ident, command: &Command) -> TokenStream {
     let variant = &command.event.variant;
     let method = &command.original.sig.ident;
     let doc = format!("Recorded by `{aggregate}::{method}`.");
     match &command.event.source {
         EventSource::Generated { .. } => {
-            let fields = fields(command).map(|(ident, ty)| {
+            let fields = command.params.iter().filter_map(|p| {
+                let ty = field_type(p)?;
+                let ident = &p.ident;
                 let doc = format!("The `{}` argument of `{aggregate}::{method}`.", unraw(ident));
-                quote!(#[doc = #doc] #ident: #ty,)
+                let attrs = field_serde(krate, p, true);
+                Some(quote!(#[doc = #doc] #attrs #ident: #ty,))
             });
             quote!(#[doc = #doc] #variant { #(#fields)* },)
         }
@@ -224,7 +256,7 @@ fn serialize_arm(krate: &TokenStream, command: &Command) -> TokenStream {
             quote! {
                 Self::#variant { #(#names),* } => {
                     let mut __es_struct = #private::serde::Serializer::serialize_struct(__es_serializer, #name, #len)?;
-                    #(#private::serde::ser::SerializeStruct::serialize_field(&mut __es_struct, #keys, #names)?;)*
+                    #(#private::serde::ser::SerializeStruct::serialize_field(&mut __es_struct, #keys, &#private::Field(#names))?;)*
                     #private::serde::ser::SerializeStruct::end(__es_struct)
                 }
             }
@@ -242,7 +274,7 @@ fn deserialize_branch(krate: &TokenStream, serde: &str, command: &Command) -> To
     match &command.event.source {
         EventSource::Generated { versioning, .. } => {
             let current = versioning.version;
-            let field_defs = fields(command).map(|(ident, ty)| quote!(#ident: #ty,));
+            let field_defs = field_defs(krate, command);
             let names: Vec<&Ident> = fields(command).map(|(ident, _)| ident).collect();
             let deserializer = quote!(__es_deserializer);
             let old = upcast::arms(krate, &versioning.upcast, &quote!(Self), &deserializer, &|value| {
