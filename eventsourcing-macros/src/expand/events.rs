@@ -48,13 +48,18 @@ fn field_serde(krate: &TokenStream, param: &Param, serialize: bool) -> TokenStre
     }
 }
 
-/// The event's fields, for deserialising them: `name: Type,` each, with its attributes.
-fn field_defs<'c>(krate: &'c TokenStream, command: &'c Command) -> impl Iterator<Item = TokenStream> + 'c {
+/// The event's fields, each with its name and its definition with serde's attributes
+/// (`#[serde(..)] name: Type,`); `serialize` for a type that also serialises them.
+fn field_defs<'c>(
+    krate: &'c TokenStream,
+    command: &'c Command,
+    serialize: bool,
+) -> impl Iterator<Item = (&'c Ident, TokenStream)> + 'c {
     command.params.iter().filter_map(move |p| {
         let ty = field_type(p)?;
         let ident = &p.ident;
-        let attrs = field_serde(krate, p, false);
-        Some(quote!(#attrs #ident: #ty,))
+        let attrs = field_serde(krate, p, serialize);
+        Some((ident, quote!(#attrs #ident: #ty,)))
     })
 }
 
@@ -232,12 +237,9 @@ fn variant(krate: &TokenStream, aggregate: &Ident, command: &Command) -> TokenSt
     let doc = format!("Recorded by `{aggregate}::{method}`.");
     match &command.event.source {
         EventSource::Generated { .. } => {
-            let fields = command.params.iter().filter_map(|p| {
-                let ty = field_type(p)?;
-                let ident = &p.ident;
+            let fields = field_defs(krate, command, true).map(|(ident, def)| {
                 let doc = format!("The `{}` argument of `{aggregate}::{method}`.", unraw(ident));
-                let attrs = field_serde(krate, p, true);
-                Some(quote!(#[doc = #doc] #attrs #ident: #ty,))
+                quote!(#[doc = #doc] #def)
             });
             quote!(#[doc = #doc] #variant { #(#fields)* },)
         }
@@ -274,7 +276,7 @@ fn deserialize_branch(krate: &TokenStream, serde: &str, command: &Command) -> To
     match &command.event.source {
         EventSource::Generated { versioning, .. } => {
             let current = versioning.version;
-            let field_defs = field_defs(krate, command);
+            let field_defs = field_defs(krate, command, false).map(|(_, def)| def);
             let names: Vec<&Ident> = fields(command).map(|(ident, _)| ident).collect();
             let deserializer = quote!(__es_deserializer);
             let old = upcast::arms(krate, &versioning.upcast, &quote!(Self), &deserializer, &|value| {
