@@ -5,7 +5,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{Ident, Type};
 
-use super::{serde_path, upcast};
+use super::{private_path, serde_path, upcast};
 use crate::ast::{AggregateImpl, Command, EventSource, Kind, Param, Role};
 
 /// The stored type of an event field: the parameter's type, or the owned form of `&T`.
@@ -34,10 +34,9 @@ fn fields(command: &Command) -> impl Iterator<Item = (&Ident, TokenStream)> {
 /// at the parameter's type; an `Option` missing from a stored event reads as `None`, as it
 /// does without them.
 fn field_serde(krate: &TokenStream, param: &Param, serialize: bool) -> TokenStream {
-    let base: String = krate.to_string().chars().filter(|c| !c.is_whitespace()).collect();
     let span = syn::spanned::Spanned::span(&param.ty);
-    let de = syn::LitStr::new(&format!("{base}::__private::deserialize_field"), span);
-    let ser = syn::LitStr::new(&format!("{base}::__private::serialize_field"), span);
+    let de = syn::LitStr::new(&private_path(krate, "deserialize_field"), span);
+    let ser = syn::LitStr::new(&private_path(krate, "serialize_field"), span);
     let optional = matches!(&param.ty, Type::Path(p) if p.qself.is_none()
         && p.path.segments.last().is_some_and(|last| last.ident == "Option"));
     let default = optional.then(|| quote!(, default));

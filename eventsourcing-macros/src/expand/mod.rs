@@ -28,10 +28,16 @@ pub(crate) fn krate(path: Option<Path>) -> TokenStream {
     path.map_or_else(|| quote!(::eventsourcing), |p| quote!(#p))
 }
 
+/// The string form of `item` in the facade's hidden module, for serde's attributes that
+/// take a path as a string (`crate = "..."`, `serialize_with = "..."`).
+pub(crate) fn private_path(krate: &TokenStream, item: &str) -> String {
+    let krate: String = krate.to_string().chars().filter(|c| !c.is_whitespace()).collect();
+    format!("{krate}::__private::{item}")
+}
+
 /// The string form of the re-exported serde path, for `#[serde(crate = "...")]`.
 pub(crate) fn serde_path(krate: &TokenStream) -> String {
-    let krate: String = krate.to_string().chars().filter(|c| !c.is_whitespace()).collect();
-    format!("{krate}::__private::serde")
+    private_path(krate, "serde")
 }
 
 /// Where Python's tagged types (UUID, datetime, decimal) sit in a value of type `ty`, as a
