@@ -414,8 +414,8 @@ impl<A: Aggregate + Serialize> Serialize for SnapshotRef<'_, A> {
         let mut s = serializer.serialize_struct("Snapshot", SNAPSHOT_FIELDS.len())?;
         s.serialize_field("state_version", &A::STATE_VERSION)?;
         s.serialize_field("timestamp", &TimestampRef(&snapshot.timestamp))?;
-        s.serialize_field("created_on", &snapshot.created_on)?;
-        s.serialize_field("modified_on", &snapshot.modified_on)?;
+        s.serialize_field("created_on", &TimestampRef(&snapshot.created_on))?;
+        s.serialize_field("modified_on", &TimestampRef(&snapshot.modified_on))?;
         s.serialize_field("head", &snapshot.head)?;
         s.serialize_field("state", &snapshot.state)?;
         s.end()
