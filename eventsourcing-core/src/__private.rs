@@ -221,3 +221,105 @@ impl<T: EventField> ::serde::Serialize for Field<'_, T> {
         self.0.serialize(serializer)
     }
 }
+
+/// Detects derives written above `#[aggregate]`, which see the struct before its hidden
+/// field is added: `Probe::<Dog>::NEW.clone_above()` is the inherent method, returning
+/// [`DeriveAbove`], when `Dog: Clone`, and the [`DeriveProbe`] fallback, returning
+/// [`DeriveBelow`], when not. The struct's half calls it for each such derive it does not
+/// see below itself, and requires the answer to be [`DeriveBelow`].
+#[derive(Debug)]
+pub struct Probe<T>(::core::marker::PhantomData<T>);
+
+impl<T> Probe<T> {
+    /// The probe.
+    pub const NEW: Self = Probe(::core::marker::PhantomData);
+}
+
+/// The answer when the probed type implements the derive's trait.
+#[derive(Debug)]
+pub struct DeriveAbove;
+
+/// The answer when it does not.
+#[derive(Debug)]
+pub struct DeriveBelow;
+
+impl<T: ::core::clone::Clone> Probe<T> {
+    /// `T` is `Clone`.
+    pub fn clone_above(&self) -> DeriveAbove {
+        DeriveAbove
+    }
+}
+
+impl<T: ::core::default::Default> Probe<T> {
+    /// `T` is `Default`.
+    pub fn default_above(&self) -> DeriveAbove {
+        DeriveAbove
+    }
+}
+
+impl<T: ::serde::de::DeserializeOwned> Probe<T> {
+    /// `T` is `Deserialize`.
+    pub fn deserialize_above(&self) -> DeriveAbove {
+        DeriveAbove
+    }
+}
+
+/// The fallback of [`Probe`]'s inherent methods, for types without the trait.
+pub trait DeriveProbe {
+    /// `T` is not `Clone`.
+    fn clone_above(&self) -> DeriveBelow {
+        DeriveBelow
+    }
+    /// `T` is not `Default`.
+    fn default_above(&self) -> DeriveBelow {
+        DeriveBelow
+    }
+    /// `T` is not `Deserialize`.
+    fn deserialize_above(&self) -> DeriveBelow {
+        DeriveBelow
+    }
+}
+
+impl<T> DeriveProbe for Probe<T> {}
+
+/// `A`'s `Clone`, if any, is derived below `#[aggregate]`.
+#[diagnostic::on_unimplemented(
+    message = "`{A}` implements `Clone` without `#[derive(Clone)]` below `#[aggregate]`",
+    label = "`#[derive(Clone)]` must come below this `#[aggregate]`, not above it",
+    note = "a derive above `#[aggregate]` sees the struct before `#[aggregate]` adds its bookkeeping field, so the derived `Clone` cannot fill that field (nor can a hand-written impl): write `#[aggregate]` first, then `#[derive(..)]`"
+)]
+pub trait CloneBelow<A> {}
+
+#[diagnostic::do_not_recommend]
+impl<A> CloneBelow<A> for DeriveBelow {}
+
+/// Requires that `A`'s `Clone`, if any, is derived below `#[aggregate]`.
+pub fn clone_below<A, T: CloneBelow<A>>(_: T) {}
+
+/// `A`'s `Default`, if any, is derived below `#[aggregate]`.
+#[diagnostic::on_unimplemented(
+    message = "`{A}` implements `Default` without `#[derive(Default)]` below `#[aggregate]`",
+    label = "`#[derive(Default)]` must come below this `#[aggregate]`, not above it",
+    note = "a derive above `#[aggregate]` sees the struct before `#[aggregate]` adds its bookkeeping field, so the derived `Default` cannot fill that field (nor can a hand-written impl): write `#[aggregate]` first, then `#[derive(..)]`"
+)]
+pub trait DefaultBelow<A> {}
+
+#[diagnostic::do_not_recommend]
+impl<A> DefaultBelow<A> for DeriveBelow {}
+
+/// Requires that `A`'s `Default`, if any, is derived below `#[aggregate]`.
+pub fn default_below<A, T: DefaultBelow<A>>(_: T) {}
+
+/// `A`'s `Deserialize`, if any, is derived below `#[aggregate]`.
+#[diagnostic::on_unimplemented(
+    message = "`{A}` implements `Deserialize` without `#[derive(Deserialize)]` below `#[aggregate]`",
+    label = "`#[derive(Deserialize)]` must come below this `#[aggregate]`, not above it",
+    note = "a derive above `#[aggregate]` sees the struct before `#[aggregate]` adds its bookkeeping field, so the derived `Deserialize` cannot fill that field (nor can a hand-written impl): write `#[aggregate]` first, then `#[derive(..)]`"
+)]
+pub trait DeserializeBelow<A> {}
+
+#[diagnostic::do_not_recommend]
+impl<A> DeserializeBelow<A> for DeriveBelow {}
+
+/// Requires that `A`'s `Deserialize`, if any, is derived below `#[aggregate]`.
+pub fn deserialize_below<A, T: DeserializeBelow<A>>(_: T) {}

@@ -13,20 +13,7 @@ use crate::ctxt::{Ctxt, to_compile_errors};
 pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
     let cx = Ctxt::default();
     let attr = AggregateAttr::parse(&cx, attr);
-    if !item.generics.params.is_empty() {
-        cx.error_spanned_by(&item.generics, "generic aggregates are not supported: remove the type parameters");
-    }
-    match &item.fields {
-        Fields::Named(_) => {}
-        Fields::Unnamed(fields) => cx.error_spanned_by(
-            fields,
-            "`#[aggregate]` needs a struct with named fields, e.g. `struct Dog { name: String }`, not a tuple struct",
-        ),
-        Fields::Unit => cx.error_spanned_by(
-            &item.ident,
-            "`#[aggregate]` needs a struct with named fields: write `struct Name {}` for an aggregate without state",
-        ),
-    }
+    check_shape(&cx, &item);
     if let Err(error) = cx.check() {
         let errors = to_compile_errors(&error);
         return quote!(#errors #item);
@@ -39,7 +26,10 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
     let here = Ident::new(&ident.to_string(), Span::call_site());
     let event = quote!(<#here as #krate::__private::AggregateImpl>::Event);
     let id = attr.id.map_or_else(|| quote!(#krate::__private::uuid::Uuid), |ty| quote!(#ty));
-    let deserializes = add_bookkeeping(&mut item, &krate, &event, &id);
+    let derives = derives(&item);
+    let derive_order = derive_order(&krate, &here, &derives);
+    add_bookkeeping(&mut item, &krate, &event, &id, &derives);
+    let deserializes = derives.deserialize;
     let field = Ident::new(FIELD, Span::call_site());
 
     let name = attr.name.map_or_else(|| ident.to_string(), |n| n.value());
@@ -71,6 +61,8 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
 
     quote! {
         #item
+
+        #derive_order
 
         #[automatically_derived]
         impl #krate::domain::Aggregate for #ident {
@@ -126,6 +118,24 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> TokenStream {
     }
 }
 
+/// A struct `#[aggregate]` can take: not generic, with named fields.
+fn check_shape(cx: &Ctxt, item: &ItemStruct) {
+    if !item.generics.params.is_empty() {
+        cx.error_spanned_by(&item.generics, "generic aggregates are not supported: remove the type parameters");
+    }
+    match &item.fields {
+        Fields::Named(_) => {}
+        Fields::Unnamed(fields) => cx.error_spanned_by(
+            fields,
+            "`#[aggregate]` needs a struct with named fields, e.g. `struct Dog { name: String }`, not a tuple struct",
+        ),
+        Fields::Unit => cx.error_spanned_by(
+            &item.ident,
+            "`#[aggregate]` needs a struct with named fields: write `struct Name {}` for an aggregate without state",
+        ),
+    }
+}
+
 /// The aggregate's Python topic, and the struct's fields whose values Python writes with
 /// type tags (for snapshots in Python's record format).
 fn python(krate: &TokenStream, topic: Option<&LitStr>, item: &ItemStruct) -> (TokenStream, Vec<TokenStream>) {
@@ -147,11 +157,16 @@ fn python(krate: &TokenStream, topic: Option<&LitStr>, item: &ItemStruct) -> (To
 }
 
 /// Adds the hidden field, skipped by serde whenever serde is derived, and points serde at
-/// the re-exported crate. Returns when `Deserialize` is derived.
-fn add_bookkeeping(item: &mut ItemStruct, krate: &TokenStream, event: &TokenStream, id: &TokenStream) -> Condition {
+/// the re-exported crate.
+fn add_bookkeeping(
+    item: &mut ItemStruct,
+    krate: &TokenStream,
+    event: &TokenStream,
+    id: &TokenStream,
+    derives: &Derives,
+) {
     let field = Ident::new(FIELD, Span::call_site());
-    let (serializes, deserializes) = serde_derives(item);
-    let uses_serde = serializes.or(&deserializes);
+    let uses_serde = derives.serialize.or(&derives.deserialize);
     let skip = uses_serde.attribute(&quote!(serde(skip)));
     if let Fields::Named(fields) = &mut item.fields {
         fields.named.push(syn::parse_quote! {
@@ -166,7 +181,32 @@ fn add_bookkeeping(item: &mut ItemStruct, krate: &TokenStream, event: &TokenStre
             item.attrs.extend(syn::Attribute::parse_outer.parse2(attr).unwrap_or_default());
         }
     }
-    deserializes
+}
+
+/// Requires that the struct's `Clone`, `Default` and `Deserialize`, which build the struct
+/// and so must fill the hidden field, come from derives below `#[aggregate]`: a derive
+/// written above it is expanded on the struct without the field, and `#[aggregate]` does
+/// not see it. Spanned at the attribute, each is one error saying to move the derive.
+fn derive_order(krate: &TokenStream, ident: &Ident, derives: &Derives) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let checks = [(&derives.clone, "clone"), (&derives.default, "default"), (&derives.deserialize, "deserialize")]
+        .into_iter()
+        .filter(|(below, _)| !below.always)
+        .map(|(below, name)| {
+            let probe = Ident::new(&format!("{name}_above"), Span::call_site());
+            let require = Ident::new(&format!("{name}_below"), Span::call_site());
+            let cfg = below.not_cfg();
+            quote!(#cfg #private::#require::<#ident, _>(#private::Probe::<#ident>::NEW.#probe());)
+        });
+    quote! {
+        const _: () = {
+            #[allow(unused_imports)]
+            use #private::DeriveProbe as _;
+            fn __es_derive_order() {
+                #(#checks)*
+            }
+        };
+    }
 }
 
 /// When a derive applies: always, or under one of some `cfg` predicates.
@@ -202,16 +242,36 @@ impl Condition {
         let predicates = &self.predicates;
         if self.always { quote!() } else { quote!(#[cfg(any(#(#predicates),*))]) }
     }
+
+    /// `#[cfg(..)]` for items that exist only when a condition that does not always hold
+    /// does not hold.
+    fn not_cfg(&self) -> TokenStream {
+        let predicates = &self.predicates;
+        if predicates.is_empty() { quote!() } else { quote!(#[cfg(not(any(#(#predicates),*)))]) }
+    }
 }
 
-/// When the struct derives `Serialize` and `Deserialize` (by any path, also in `cfg_attr`).
-fn serde_derives(item: &ItemStruct) -> (Condition, Condition) {
-    let (mut ser, mut de) = (Condition::default(), Condition::default());
+/// The derives below `#[aggregate]` that it must know of: serde's, whose output must skip
+/// the hidden field, and those whose output builds the struct.
+#[derive(Default)]
+struct Derives {
+    serialize: Condition,
+    deserialize: Condition,
+    clone: Condition,
+    default: Condition,
+}
+
+/// When the struct derives `Serialize`, `Deserialize`, `Clone` and `Default` (by any
+/// path, also in `cfg_attr`).
+fn derives(item: &ItemStruct) -> Derives {
+    let mut derives = Derives::default();
     let mut note = |paths: Punctuated<syn::Path, Token![,]>, predicate: Option<&syn::Meta>| {
         for path in paths {
             let target = match path.segments.last().map(|s| s.ident.to_string()).as_deref() {
-                Some("Serialize") => &mut ser,
-                Some("Deserialize") => &mut de,
+                Some("Serialize") => &mut derives.serialize,
+                Some("Deserialize") => &mut derives.deserialize,
+                Some("Clone") => &mut derives.clone,
+                Some("Default") => &mut derives.default,
                 _ => continue,
             };
             match predicate {
@@ -241,7 +301,7 @@ fn serde_derives(item: &ItemStruct) -> (Condition, Condition) {
             }
         }
     }
-    (ser, de)
+    derives
 }
 
 fn has_serde_crate(item: &ItemStruct) -> bool {
