@@ -201,6 +201,45 @@ mod tests {
     }
 
     #[test]
+    fn derives_above_the_attribute_are_probed_only_when_everything_below_is_known() {
+        let probes = |item: proc_macro2::TokenStream| {
+            let out = expand(quote!(), &item);
+            ["clone_below", "default_below", "deserialize_below"]
+                .into_iter()
+                .filter(|probe| out.contains(probe))
+                .collect::<Vec<_>>()
+        };
+        // Nothing below: all three, since any of them would come from above.
+        assert_eq!(
+            probes(quote!(
+                struct Dog {
+                    name: String,
+                }
+            )),
+            ["clone_below", "default_below", "deserialize_below"]
+        );
+        // Derived below, always or under `cfg_attr`: not those.
+        let below = quote! {
+            #[derive(Debug, Clone)]
+            #[cfg_attr(feature = "x", derive(Default))]
+            #[doc = "A dog."]
+            #[serde(rename_all = "camelCase")]
+            struct Dog { name: String }
+        };
+        assert_eq!(probes(below), ["default_below", "deserialize_below"]);
+        // A derive or an attribute macro it does not know may implement any of them,
+        // seeing the field: none.
+        for unknown in [
+            quote!(#[derive(Debug, SmartDefault)]),
+            quote!(#[derive_where(Clone)]),
+            quote!(#[cfg_attr(test, derive_where(Clone))]),
+            quote!(#[cfg_attr(test, derive(educe::Educe))]),
+        ] {
+            assert_eq!(probes(quote!(#unknown struct Dog { name: String })), Vec::<&str>::new(), "{unknown}");
+        }
+    }
+
+    #[test]
     fn every_mistake_in_an_impl_block_is_reported() {
         let out = expand(
             quote!(),

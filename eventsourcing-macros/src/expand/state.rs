@@ -187,7 +187,14 @@ fn add_bookkeeping(
 /// and so must fill the hidden field, come from derives below `#[aggregate]`: a derive
 /// written above it is expanded on the struct without the field, and `#[aggregate]` does
 /// not see it. Spanned at the attribute, each is one error saying to move the derive.
+///
+/// Nothing is required when something below the attribute may implement them unseen (a
+/// derive or an attribute macro it does not know, such as `SmartDefault` or `derive_where`):
+/// those see the field, and are right to.
 fn derive_order(krate: &TokenStream, ident: &Ident, derives: &Derives) -> TokenStream {
+    if derives.unknown {
+        return quote!();
+    }
     let private = quote!(#krate::__private);
     let checks = [(&derives.clone, "clone"), (&derives.default, "default"), (&derives.deserialize, "deserialize")]
         .into_iter()
@@ -259,15 +266,31 @@ struct Derives {
     deserialize: Condition,
     clone: Condition,
     default: Condition,
+    /// Whether a derive or an attribute below may implement traits that cannot be told:
+    /// anything but the standard library's and serde's derives and inert attributes.
+    unknown: bool,
 }
+
+/// The derives whose traits are known, by the last segment of their path.
+const KNOWN_DERIVES: &[&str] =
+    &["Debug", "Clone", "Copy", "PartialEq", "Eq", "PartialOrd", "Ord", "Hash", "Default", "Serialize", "Deserialize"];
+
+/// Attributes that implement nothing.
+const INERT_ATTRIBUTES: &[&str] =
+    &["doc", "allow", "warn", "deny", "forbid", "expect", "cfg", "repr", "must_use", "non_exhaustive", "serde"];
 
 /// When the struct derives `Serialize`, `Deserialize`, `Clone` and `Default` (by any
 /// path, also in `cfg_attr`).
 fn derives(item: &ItemStruct) -> Derives {
     let mut derives = Derives::default();
+    let inert = |path: &syn::Path| INERT_ATTRIBUTES.iter().any(|name| path.is_ident(name));
+    // Notes the derives in `paths`; returns whether one of them is unknown.
     let mut note = |paths: Punctuated<syn::Path, Token![,]>, predicate: Option<&syn::Meta>| {
+        let mut unknown = false;
         for path in paths {
-            let target = match path.segments.last().map(|s| s.ident.to_string()).as_deref() {
+            let name = path.segments.last().map(|s| s.ident.to_string());
+            unknown |= !name.as_deref().is_some_and(|name| KNOWN_DERIVES.contains(&name));
+            let target = match name.as_deref() {
                 Some("Serialize") => &mut derives.serialize,
                 Some("Deserialize") => &mut derives.deserialize,
                 Some("Clone") => &mut derives.clone,
@@ -279,28 +302,38 @@ fn derives(item: &ItemStruct) -> Derives {
                 Some(predicate) => target.predicates.push(quote!(#predicate)),
             }
         }
+        unknown
     };
+    let derive_paths =
+        |list: &syn::MetaList| list.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated);
+    let mut unknown = false;
     for attr in &item.attrs {
         if attr.path().is_ident("derive") {
-            if let Ok(paths) = attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated) {
-                note(paths, None);
+            match attr.meta.require_list().and_then(derive_paths) {
+                Ok(paths) => unknown |= note(paths, None),
+                Err(_) => unknown = true,
             }
         } else if attr.path().is_ident("cfg_attr") {
             let Ok(metas) = attr.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated) else {
+                unknown = true;
                 continue;
             };
             let mut metas = metas.into_iter();
             let Some(predicate) = metas.next() else { continue };
             for meta in metas {
-                if let syn::Meta::List(list) = meta.clone()
-                    && list.path.is_ident("derive")
-                    && let Ok(paths) = list.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
-                {
-                    note(paths, Some(&predicate));
+                match &meta {
+                    syn::Meta::List(list) if list.path.is_ident("derive") => match derive_paths(list) {
+                        Ok(paths) => unknown |= note(paths, Some(&predicate)),
+                        Err(_) => unknown = true,
+                    },
+                    other => unknown |= !inert(other.path()),
                 }
             }
+        } else {
+            unknown |= !inert(attr.path());
         }
     }
+    derives.unknown = unknown;
     derives
 }
 
