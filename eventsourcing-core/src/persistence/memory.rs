@@ -10,7 +10,7 @@ use super::error::PersistenceError;
 use super::recorder::{
     AggregateRecorder, ApplicationRecorder, ProcessRecorder, Result, Subscription, TrackingRecorder,
 };
-use super::stored::{EventQuery, Notification, NotificationQuery, OriginatorId, StoredEvent, Tracking};
+use super::stored::{EventQuery, Notification, NotificationQuery, OriginatorId, SelectedEvents, StoredEvent, Tracking};
 use super::subscription::follow;
 
 /// Events, notifications and tracking positions held in memory.
@@ -30,8 +30,9 @@ struct Shared {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Notification id `n` is at index `n - 1`.
-    events: Vec<StoredEvent>,
+    /// Notification id `n` is at index `n - 1`. Shared, so that loading an aggregate
+    /// copies no record.
+    events: Vec<Arc<StoredEvent>>,
     /// Positions in `events` by originator and version.
     index: HashMap<OriginatorId, Versions>,
     tracking: HashMap<String, u64>,
@@ -84,6 +85,20 @@ impl InMemoryRecorder {
         self.shared.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// One aggregate's events by `query`, each as `take` makes it of the stored one.
+    fn select<T>(
+        &self,
+        originator_id: &OriginatorId,
+        query: EventQuery,
+        take: impl Fn(&Arc<StoredEvent>) -> T,
+    ) -> Vec<T> {
+        let state = self.state();
+        let Some(versions) = state.index.get(originator_id) else { return Vec::new() };
+        let range = versions.range(query.gt, query.lte).iter().map(|&(_, position)| take(&state.events[position]));
+        let limit = query.limit.unwrap_or(usize::MAX);
+        if query.desc { range.rev().take(limit).collect() } else { range.take(limit).collect() }
+    }
+
     fn insert(&self, events: Vec<StoredEvent>, tracking: Option<Tracking>) -> Result<Vec<u64>> {
         let mut state = self.state();
         if let Some(tracking) = &tracking {
@@ -111,7 +126,7 @@ impl InMemoryRecorder {
         for event in events {
             let position = state.events.len();
             state.index.entry(event.originator_id.clone()).or_default().insert(event.originator_version, position);
-            state.events.push(event);
+            state.events.push(Arc::new(event));
             ids.push(position as u64 + 1);
         }
         if let Some(tracking) = tracking {
@@ -137,11 +152,11 @@ impl AggregateRecorder for InMemoryRecorder {
     }
 
     async fn select_events(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<Vec<StoredEvent>> {
-        let state = self.state();
-        let Some(versions) = state.index.get(originator_id) else { return Ok(Vec::new()) };
-        let range = versions.range(query.gt, query.lte).iter().map(|&(_, position)| state.events[position].clone());
-        let limit = query.limit.unwrap_or(usize::MAX);
-        Ok(if query.desc { range.rev().take(limit).collect() } else { range.take(limit).collect() })
+        Ok(self.select(originator_id, query, |event| StoredEvent::clone(event)))
+    }
+
+    async fn select_events_shared(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<SelectedEvents> {
+        Ok(SelectedEvents::shared(self.select(originator_id, query, Arc::clone)))
     }
 }
 
@@ -158,7 +173,7 @@ impl ApplicationRecorder for InMemoryRecorder {
             .take_while(|(id, _)| query.stop.is_none_or(|stop| *id <= stop))
             .filter(|(id, event)| query.matches(*id, &event.topic))
             .take(query.limit)
-            .map(|(id, event)| Notification { id, event: event.clone() })
+            .map(|(id, event)| Notification { id, event: StoredEvent::clone(event) })
             .collect())
     }
 

@@ -36,6 +36,9 @@ pub use recorder::{
     AggregateRecorder, AnyAggregateRecorder, AnyRecorder, ApplicationRecorder, ProcessRecorder, Result, Subscription,
     TrackingRecorder,
 };
-pub use stored::{EventQuery, IdType, Notification, NotificationQuery, OriginatorId, StoredEvent, Tracking};
+pub use stored::{
+    EventQuery, IdType, Notification, NotificationQuery, OriginatorId, SelectedEvents, SelectedIter, StoredEvent,
+    Tracking,
+};
 pub use subscription::follow;
 pub use view::{MemoryView, View};

@@ -8,7 +8,7 @@ use futures_core::Stream;
 use futures_util::future::BoxFuture;
 
 use super::error::PersistenceError;
-use super::stored::{EventQuery, Notification, NotificationQuery, OriginatorId, StoredEvent, Tracking};
+use super::stored::{EventQuery, Notification, NotificationQuery, OriginatorId, SelectedEvents, StoredEvent, Tracking};
 
 /// Result of a store operation.
 pub type Result<T, E = PersistenceError> = std::result::Result<T, E>;
@@ -29,6 +29,18 @@ pub trait AggregateRecorder: Send + Sync {
         originator_id: &OriginatorId,
         query: EventQuery,
     ) -> impl Future<Output = Result<Vec<StoredEvent>>> + Send;
+
+    /// Selects events as [`select_events`](Self::select_events) does, for reading only: a
+    /// store that keeps records in memory shares them rather than copying each one. The
+    /// event store loads aggregates this way.
+    fn select_events_shared(
+        &self,
+        originator_id: &OriginatorId,
+        query: EventQuery,
+    ) -> impl Future<Output = Result<SelectedEvents>> + Send {
+        let selected = self.select_events(originator_id, query);
+        async move { selected.await.map(SelectedEvents::from) }
+    }
 }
 
 /// An aggregate recorder that also keeps every event in one sequence of notifications.
@@ -147,6 +159,12 @@ trait DynAggregateRecorder: Send + Sync {
         originator_id: &'a OriginatorId,
         query: EventQuery,
     ) -> BoxFuture<'a, Result<Vec<StoredEvent>>>;
+    /// See [`AggregateRecorder::select_events_shared`].
+    fn select_events_shared<'a>(
+        &'a self,
+        originator_id: &'a OriginatorId,
+        query: EventQuery,
+    ) -> BoxFuture<'a, Result<SelectedEvents>>;
 }
 
 impl<T: AggregateRecorder> DynAggregateRecorder for T {
@@ -160,6 +178,14 @@ impl<T: AggregateRecorder> DynAggregateRecorder for T {
         query: EventQuery,
     ) -> BoxFuture<'a, Result<Vec<StoredEvent>>> {
         Box::pin(AggregateRecorder::select_events(self, originator_id, query))
+    }
+
+    fn select_events_shared<'a>(
+        &'a self,
+        originator_id: &'a OriginatorId,
+        query: EventQuery,
+    ) -> BoxFuture<'a, Result<SelectedEvents>> {
+        Box::pin(AggregateRecorder::select_events_shared(self, originator_id, query))
     }
 }
 
@@ -258,6 +284,10 @@ impl AggregateRecorder for AnyRecorder {
     async fn select_events(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<Vec<StoredEvent>> {
         self.inner.select_events(originator_id, query).await
     }
+
+    async fn select_events_shared(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<SelectedEvents> {
+        self.inner.select_events_shared(originator_id, query).await
+    }
 }
 
 impl ApplicationRecorder for AnyRecorder {
@@ -325,5 +355,9 @@ impl AggregateRecorder for AnyAggregateRecorder {
 
     async fn select_events(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<Vec<StoredEvent>> {
         self.inner.select_events(originator_id, query).await
+    }
+
+    async fn select_events_shared(&self, originator_id: &OriginatorId, query: EventQuery) -> Result<SelectedEvents> {
+        self.inner.select_events_shared(originator_id, query).await
     }
 }

@@ -106,6 +106,107 @@ pub struct StoredEvent {
     pub state: Vec<u8>,
 }
 
+/// Events selected for reading, as [`AggregateRecorder::select_events_shared`] returns
+/// them: owned, or shared with the store that holds them (the in-memory store), so that
+/// reading them copies nothing.
+///
+/// [`AggregateRecorder::select_events_shared`]: super::AggregateRecorder::select_events_shared
+#[derive(Debug, Clone, Default)]
+pub struct SelectedEvents(Selected);
+
+#[derive(Debug, Clone)]
+enum Selected {
+    Owned(Vec<StoredEvent>),
+    Shared(Vec<std::sync::Arc<StoredEvent>>),
+}
+
+impl Default for Selected {
+    fn default() -> Self {
+        Selected::Owned(Vec::new())
+    }
+}
+
+impl SelectedEvents {
+    /// Events the store shares rather than copies.
+    pub fn shared(events: Vec<std::sync::Arc<StoredEvent>>) -> Self {
+        SelectedEvents(Selected::Shared(events))
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Selected::Owned(events) => events.len(),
+            Selected::Shared(events) => events.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The events, in the order selected.
+    pub fn iter(&self) -> SelectedIter<'_> {
+        let (owned, shared) = match &self.0 {
+            Selected::Owned(events) => (&events[..], &[][..]),
+            Selected::Shared(events) => (&[][..], &events[..]),
+        };
+        // One of the two is empty.
+        SelectedIter { owned: owned.iter(), shared: shared.iter() }
+    }
+
+    /// The events as owned values (copying shared ones).
+    pub fn into_vec(self) -> Vec<StoredEvent> {
+        match self.0 {
+            Selected::Owned(events) => events,
+            Selected::Shared(events) => events.into_iter().map(std::sync::Arc::unwrap_or_clone).collect(),
+        }
+    }
+}
+
+impl From<Vec<StoredEvent>> for SelectedEvents {
+    fn from(events: Vec<StoredEvent>) -> Self {
+        SelectedEvents(Selected::Owned(events))
+    }
+}
+
+impl<'a> IntoIterator for &'a SelectedEvents {
+    type Item = &'a StoredEvent;
+    type IntoIter = SelectedIter<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// The iterator of [`SelectedEvents::iter`].
+#[derive(Debug, Clone)]
+pub struct SelectedIter<'a> {
+    owned: std::slice::Iter<'a, StoredEvent>,
+    shared: std::slice::Iter<'a, std::sync::Arc<StoredEvent>>,
+}
+
+impl<'a> Iterator for SelectedIter<'a> {
+    type Item = &'a StoredEvent;
+
+    fn next(&mut self) -> Option<&'a StoredEvent> {
+        self.owned.next().or_else(|| self.shared.next().map(|event| &**event))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = self.owned.len() + self.shared.len();
+        (len, Some(len))
+    }
+}
+
+impl DoubleEndedIterator for SelectedIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.owned.next_back().or_else(|| self.shared.next_back().map(|event| &**event))
+    }
+}
+
+impl ExactSizeIterator for SelectedIter<'_> {}
+
 /// A stored event with its position in the application's sequence of all events.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Notification {
@@ -250,5 +351,42 @@ impl NotificationQuery {
         id >= self.first_id()
             && self.stop.is_none_or(|stop| id <= stop)
             && (self.topics.is_empty() || self.topics.iter().any(|t| t == topic))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{OriginatorId, SelectedEvents, StoredEvent};
+
+    fn events() -> Vec<StoredEvent> {
+        (1..=3)
+            .map(|v| StoredEvent {
+                originator_id: OriginatorId::Text("a".into()),
+                originator_version: v,
+                topic: "Dog.TrickAdded".into(),
+                state: vec![u8::try_from(v).unwrap()],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn owned_and_shared_selections_read_alike() {
+        let owned = SelectedEvents::from(events());
+        let shared = SelectedEvents::shared(events().into_iter().map(Arc::new).collect());
+        for selected in [owned, shared] {
+            assert_eq!(selected.len(), 3);
+            assert!(!selected.is_empty());
+            let versions: Vec<u64> = selected.iter().map(|e| e.originator_version).collect();
+            assert_eq!(versions, [1, 2, 3]);
+            let backwards: Vec<u64> = selected.iter().rev().map(|e| e.originator_version).collect();
+            assert_eq!(backwards, [3, 2, 1]);
+            assert_eq!(selected.iter().len(), 3);
+            assert_eq!((&selected).into_iter().count(), 3);
+            assert_eq!(selected.into_vec(), events());
+        }
+        assert!(SelectedEvents::default().is_empty());
+        assert_eq!(SelectedEvents::default().iter().next(), None);
     }
 }

@@ -58,7 +58,16 @@ pub async fn select_bounds_and_order<R: AggregateRecorder>(recorder: &R) {
     let versions = |selected: Vec<crate::persistence::StoredEvent>| -> Vec<u64> {
         selected.iter().map(|e| e.originator_version).collect()
     };
-    let select = |query| recorder.select_events(&id, query);
+    // Each query through `select_events` and `select_events_shared`, which must agree.
+    let id = &id;
+    let select = |query: EventQuery| async move {
+        let owned = recorder.select_events(id, query).await?;
+        let shared = recorder.select_events_shared(id, query).await?;
+        assert_eq!(shared.iter().cloned().collect::<Vec<_>>(), owned, "{query:?}");
+        assert_eq!(shared.len(), owned.len());
+        assert_eq!(shared.into_vec(), owned, "{query:?}");
+        Ok::<_, crate::persistence::PersistenceError>(owned)
+    };
     assert_eq!(versions(select(EventQuery::all()).await.unwrap()), [1, 2, 3, 4, 5]);
     assert_eq!(versions(select(EventQuery::all().desc()).await.unwrap()), [5, 4, 3, 2, 1]);
     assert_eq!(versions(select(EventQuery::all().desc().limit(1)).await.unwrap()), [5], "latest");
@@ -90,4 +99,5 @@ pub async fn stored_bytes_round_trip<R: AggregateRecorder>(recorder: &R) {
         .collect();
     recorder.insert_events(events.clone()).await.unwrap();
     assert_eq!(recorder.select_events(&id, EventQuery::all()).await.unwrap(), events);
+    assert_eq!(recorder.select_events_shared(&id, EventQuery::all()).await.unwrap().into_vec(), events);
 }
