@@ -10,7 +10,8 @@
 //! Some rows put the library beside a floor rather than the same work: a snapshot load
 //! beside the raw SELECT of the snapshot's row (in memory, beside building the same state),
 //! with JSON and with the bincode codec; PostgreSQL's batch beside the raw INSERT with what
-//! the store's write adds (the table lock, the ids returned in order, the NOTIFY).
+//! the store's write adds (the table lock, the ids returned in order, the NOTIFY); the
+//! encrypted records opened alone (decrypted and decompressed) beside the whole plain get.
 //!
 //! `EVENTSOURCING_POSTGRES_TEST_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench speed`
 //!
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eventsourcing::application::ApplicationBuilder;
-use eventsourcing::persistence::{AggregateRecorder, ChainCursor, Cipher, NotificationQuery};
+use eventsourcing::persistence::{AggregateRecorder, ChainCursor, Cipher, EventQuery, NotificationQuery};
 use eventsourcing::prelude::*;
 use tokio::runtime::Runtime;
 
@@ -660,6 +661,22 @@ async fn measure_reads(store: &Store) {
             };
             let (encrypted, plain) = paired(get_sealed, get).await;
             times(&format!("{name}: get it encrypted + zstd"), encrypted * 1000.0, Some(("plain", plain * 1000.0)));
+            // What the cipher and zstd cost on their own: the same records opened (checked,
+            // decrypted, decompressed) without decoding, beside the whole plain get.
+            let records =
+                sealed.recorder().select_events(&sealed_id.to_originator_id(), EventQuery::all()).await.unwrap();
+            let open = || async {
+                let mut cursor = ChainCursor::from_start();
+                for record in &records {
+                    std::hint::black_box(sealed.mapper().inspect(record, &mut cursor).unwrap());
+                }
+            };
+            let (opened, plain) = paired(open, get).await;
+            times(
+                &format!("{name}: its records decrypted + decompressed alone"),
+                opened * 1000.0,
+                Some(("plain get", plain * 1000.0)),
+            );
         }
     }
 

@@ -108,7 +108,16 @@ impl Cipher {
         Ok(out)
     }
 
+    #[cfg(test)]
     pub(crate) fn decrypt(&self, data: &[u8], aad: &[u8]) -> Result<Vec<u8>, DecryptError> {
+        let mut plain = Vec::new();
+        self.decrypt_into(data, aad, &mut plain)?;
+        Ok(plain)
+    }
+
+    /// Decrypts `data` into `plain` (cleared first), which may be a buffer used before.
+    pub(crate) fn decrypt_into(&self, data: &[u8], aad: &[u8], plain: &mut Vec<u8>) -> Result<(), DecryptError> {
+        plain.clear();
         if data.len() < KEY_ID + NONCE + TAG {
             return Err(DecryptError::Damaged);
         }
@@ -119,10 +128,10 @@ impl Cipher {
         let (nonce, ciphertext) = rest.split_at(NONCE);
         let nonce: &[u8; NONCE] = nonce.try_into().map_err(|_| DecryptError::Damaged)?;
         let (key, short) = self.chacha(nonce).ok_or(DecryptError::Damaged)?;
-        let mut plain = ciphertext.to_vec();
-        let length = key.open_in_place(short, Aad::from(aad), &mut plain).map_err(|_| DecryptError::Damaged)?.len();
+        plain.extend_from_slice(ciphertext);
+        let length = key.open_in_place(short, Aad::from(aad), plain).map_err(|_| DecryptError::Damaged)?.len();
         plain.truncate(length);
-        Ok(plain)
+        Ok(())
     }
 }
 

@@ -3,7 +3,6 @@
 //! (blake3), each step optional, each step recorded in a flags byte so that records written
 //! under one policy stay readable under another.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -805,11 +804,11 @@ impl Mapper {
             encrypted: flags & ENCRYPTED != 0,
             chained: flags & CHAINED != 0,
         };
-        Ok(Inspected { format, python: false, plain: plain.into_owned(), hash })
+        Ok(Inspected { format, python: false, plain: plain.to_vec(), hash })
     }
 
     /// Checks the frame, the chain and the cipher; returns the flags and the plain bytes.
-    fn open<'s>(&self, stored: &'s StoredEvent, cursor: &mut ChainCursor) -> Result<(u8, Cow<'s, [u8]>), MapperError> {
+    fn open<'s>(&self, stored: &'s StoredEvent, cursor: &mut ChainCursor) -> Result<(u8, Plain<'s>), MapperError> {
         let frame =
             parse_frame(&stored.state).ok_or_else(|| MapperError::UnknownFormat { record: RecordId::of(stored) })?;
         if let Some(chain) = &self.chain {
@@ -819,25 +818,30 @@ impl Mapper {
     }
 
     /// Decrypts and decompresses a record's body; returns the flags and the plain bytes.
-    fn unseal<'s>(&self, stored: &'s StoredEvent, frame: &Frame<'s>) -> Result<(u8, Cow<'s, [u8]>), MapperError> {
+    fn unseal<'s>(&self, stored: &'s StoredEvent, frame: &Frame<'s>) -> Result<(u8, Plain<'s>), MapperError> {
         let record = || RecordId::of(stored);
         let mut bytes = match (&self.cipher, frame.flags & ENCRYPTED != 0) {
             (Some(cipher), true) => {
-                Cow::Owned(cipher.decrypt(frame.body, &identity(stored, frame.flags)).map_err(|error| match error {
+                let (mut aad, mut plain) = (Buffer::take(), Buffer::take());
+                identity_into(stored, frame.flags, &mut aad);
+                cipher.decrypt_into(frame.body, &aad, &mut plain).map_err(|error| match error {
                     DecryptError::WrongKey => MapperError::WrongKey { record: record() },
                     DecryptError::Damaged => MapperError::DamagedCiphertext { record: record() },
-                })?)
+                })?;
+                Plain::Buffer(plain)
             }
             (None, true) => return Err(MapperError::MissingKey { record: record() }),
             (Some(_), false) => return Err(MapperError::NotEncrypted { record: record() }),
-            (None, false) => Cow::Borrowed(frame.body),
+            (None, false) => Plain::Stored(frame.body),
         };
         if frame.flags & ZSTD != 0 {
-            bytes = Cow::Owned(decompress(&bytes).map_err(|(message, source)| MapperError::Decompression {
+            let mut plain = Buffer::take();
+            decompress(&bytes, &mut plain).map_err(|(message, source)| MapperError::Decompression {
                 record: record(),
                 message,
                 source,
-            })?);
+            })?;
+            bytes = Plain::Buffer(plain);
         }
         Ok((frame.flags, bytes))
     }
@@ -855,7 +859,9 @@ fn verify_link(
     let Some((previous, hash)) = frame.chain else {
         return Err(MapperError::BrokenChain { record: record(), reason: ChainBreak::NotChained });
     };
-    if chain.hash(&identity(stored, frame.flags), &previous, frame.body) != hash {
+    let mut identity = Buffer::take();
+    identity_into(stored, frame.flags, &mut identity);
+    if chain.hash(&identity, &previous, frame.body) != hash {
         return Err(MapperError::BrokenChain { record: record(), reason: ChainBreak::Modified });
     }
     if let Some(expected) = cursor.expected
@@ -939,9 +945,11 @@ fn compress(bytes: &[u8], level: i32) -> std::io::Result<Vec<u8>> {
     })
 }
 
-fn decompress(bytes: &[u8]) -> Result<Vec<u8>, (String, Option<BoxError>)> {
+/// Decompresses `bytes` into `out` (cleared first), which may be a buffer used before.
+fn decompress(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), (String, Option<BoxError>)> {
     use std::io::Read as _;
     let failed = |error: std::io::Error| (error.to_string(), Some(error.into()));
+    out.clear();
     DECOMPRESSOR.with_borrow_mut(|slot| {
         let context = match slot {
             Some(context) => context,
@@ -955,19 +963,84 @@ fn decompress(bytes: &[u8]) -> Result<Vec<u8>, (String, Option<BoxError>)> {
         if let Ok(Some(declared)) = zstd::zstd_safe::get_frame_content_size(bytes)
             && declared <= RESERVE_LIMIT
         {
-            let mut out = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
-            if context.decompress(&mut out, bytes).is_ok() {
-                return Ok(out);
+            out.reserve(usize::try_from(declared).unwrap_or(0));
+            if context.decompress(out, bytes).is_ok() {
+                return Ok(());
             }
+            out.clear();
         }
-        let mut out = Vec::new();
         let decoder = zstd::stream::read::Decoder::with_context(bytes, context);
-        decoder.take(DECOMPRESSED_LIMIT + 1).read_to_end(&mut out).map_err(failed)?;
+        decoder.take(DECOMPRESSED_LIMIT + 1).read_to_end(out).map_err(failed)?;
         if out.len() as u64 > DECOMPRESSED_LIMIT {
             return Err((format!("it expands beyond {DECOMPRESSED_LIMIT} bytes"), None));
         }
-        Ok(out)
+        Ok(())
     })
+}
+
+/// A record's plain bytes: its stored body itself, or one of this thread's buffers.
+enum Plain<'s> {
+    Stored(&'s [u8]),
+    Buffer(Buffer),
+}
+
+impl std::ops::Deref for Plain<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Plain::Stored(bytes) => bytes,
+            Plain::Buffer(buffer) => buffer,
+        }
+    }
+}
+
+/// A buffer taken from this thread's spares and given back when dropped, so that opening
+/// sealed records one after another allocates once, not for every record.
+struct Buffer(Vec<u8>);
+
+/// How many spare buffers a thread keeps, and how large each may stay.
+const SPARE_BUFFERS: usize = 4;
+const SPARE_CAPACITY: usize = 64 * 1024;
+
+thread_local! {
+    static SPARES: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Buffer {
+    fn take() -> Buffer {
+        Buffer(SPARES.with_borrow_mut(Vec::pop).unwrap_or_default())
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        let mut buffer = std::mem::take(&mut self.0);
+        if buffer.capacity() <= SPARE_CAPACITY {
+            buffer.clear();
+            // A thread being torn down has no spares left to keep it in.
+            let _ = SPARES.try_with(|spares| {
+                let mut spares = spares.borrow_mut();
+                if spares.len() < SPARE_BUFFERS {
+                    spares.push(buffer);
+                }
+            });
+        }
+    }
+}
+
+impl std::ops::Deref for Buffer {
+    type Target = Vec<u8>;
+
+    fn deref(&self) -> &Vec<u8> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Buffer {
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.0
+    }
 }
 
 fn parse_frame(state: &[u8]) -> Option<Frame<'_>> {
@@ -1003,12 +1076,18 @@ pub(crate) fn originator_id<Id: AggregateId>(stored: &StoredEvent) -> Result<Id,
 /// The record's identity as authenticated by the cipher and covered by the chain hash.
 fn identity(stored: &StoredEvent, flags: u8) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + stored.topic.len());
-    stored.originator_id.write_identity(&mut out);
+    identity_into(stored, flags, &mut out);
+    out
+}
+
+/// Writes [`identity`] into `out` (cleared first).
+fn identity_into(stored: &StoredEvent, flags: u8, out: &mut Vec<u8>) {
+    out.clear();
+    stored.originator_id.write_identity(out);
     out.extend_from_slice(&stored.originator_version.to_le_bytes());
     out.extend_from_slice(&(stored.topic.len() as u64).to_le_bytes());
     out.extend_from_slice(stored.topic.as_bytes());
     out.push(flags);
-    out
 }
 
 /// Checks that an encoded event decodes into the same event.
@@ -1049,4 +1128,48 @@ fn same_length<T: Serialize>(codec: Codec, bytes: &[u8], back: &T) -> Result<(),
             again.len()
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Buffer, SPARE_BUFFERS, SPARE_CAPACITY, SPARES, compress, decompress};
+
+    #[test]
+    fn spare_buffers_are_reused_cleared_and_bounded() {
+        SPARES.with_borrow_mut(Vec::clear);
+        let mut buffer = Buffer::take();
+        buffer.extend_from_slice(b"a record");
+        let address = buffer.as_ptr();
+        drop(buffer);
+        let again = Buffer::take();
+        assert_eq!((again.as_ptr(), again.len()), (address, 0), "the same allocation, emptied");
+        drop(again);
+
+        let mut large = Buffer::take();
+        large.reserve(SPARE_CAPACITY * 2);
+        drop(large);
+        assert!(Buffer::take().capacity() <= SPARE_CAPACITY, "a large buffer is not kept");
+
+        let many: Vec<Buffer> = (0..SPARE_BUFFERS * 2)
+            .map(|_| {
+                let mut buffer = Buffer::take();
+                buffer.push(1);
+                buffer
+            })
+            .collect();
+        drop(many);
+        assert_eq!(SPARES.with_borrow(Vec::len), SPARE_BUFFERS);
+    }
+
+    #[test]
+    fn decompressing_into_a_used_buffer_gives_exactly_the_frame() {
+        let text = b"{\"trick\":\"roll over\"}".repeat(20);
+        let frame = compress(&text, 3).unwrap();
+        let mut out = b"left over from the record before".to_vec();
+        decompress(&frame, &mut out).unwrap();
+        assert_eq!(out, text);
+        decompress(&compress(b"", 3).unwrap(), &mut out).unwrap();
+        assert!(out.is_empty());
+        assert!(decompress(b"not zstd", &mut out).is_err());
+    }
 }
