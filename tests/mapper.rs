@@ -481,6 +481,12 @@ mod fast_json {
             assert_ne!(refused, text);
             assert!(decode(&mapper, &with_state(&stored[0], refused.clone())).is_err(), "accepted {refused}");
         }
+        // A payload that is not UTF-8 is refused too (read by hand, it goes to serde).
+        let not_utf8 = text.replace("\"sit\"", "\"s\u{fffd}t\"").into_bytes();
+        let at = not_utf8.windows(3).position(|w| w == "\u{fffd}".as_bytes()).unwrap();
+        let not_utf8 = [&not_utf8[..at], b"\xff", &not_utf8[at + 3..]].concat();
+        let damaged = StoredEvent { state: not_utf8, ..stored[0].clone() };
+        assert!(decode(&mapper, &damaged).is_err(), "accepted a payload that is not UTF-8");
         // What RFC 3339 and UUIDs allow besides the library's own layout is read too.
         for (read, timestamp) in [
             (text.replace("Z\"", "+00:00\""), written.timestamp),

@@ -320,7 +320,9 @@ pub(crate) fn decode_json_envelope<E: AggregateEvent>(
         (Some(uuid(rest)?), rest[36..].strip_prefix(b"\"")?)
     };
     let payload = rest.strip_prefix(b",\"payload\":")?.strip_suffix(b"}")?;
-    let mut deserializer = serde_json::Deserializer::from_slice(payload);
+    // Checked as UTF-8 once, so that serde_json does not check each string again (a
+    // payload that is not UTF-8 takes the serde path, which says where).
+    let mut deserializer = serde_json::Deserializer::from_str(std::str::from_utf8(payload).ok()?);
     let payload = match name {
         Some(name) if (1..=current).contains(&version) => {
             Some(E::deserialize_payload(name, version, &mut deserializer).ok()?)
