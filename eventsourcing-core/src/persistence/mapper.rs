@@ -1009,7 +1009,8 @@ thread_local! {
 
 impl Buffer {
     fn take() -> Buffer {
-        Buffer(SPARES.with_borrow_mut(Vec::pop).unwrap_or_default())
+        // A thread being torn down gets a new buffer.
+        Buffer(SPARES.try_with(|spares| spares.borrow_mut().pop()).ok().flatten().unwrap_or_default())
     }
 }
 
@@ -1018,7 +1019,7 @@ impl Drop for Buffer {
         let mut buffer = std::mem::take(&mut self.0);
         if buffer.capacity() <= SPARE_CAPACITY {
             buffer.clear();
-            // A thread being torn down has no spares left to keep it in.
+            // A thread being torn down keeps none.
             let _ = SPARES.try_with(|spares| {
                 let mut spares = spares.borrow_mut();
                 if spares.len() < SPARE_BUFFERS {
