@@ -967,13 +967,17 @@ fn decompress(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), (String, Option<Box
             if context.decompress(out, bytes).is_ok() {
                 return Ok(());
             }
-            out.clear();
         }
+        // Into a new vector: grown from nothing, its capacity doubles through powers of two,
+        // so that a frame at the limit needs no more than the limit (one grown from a spare
+        // buffer's capacity could need nearly twice as much).
+        let mut streamed = Vec::new();
         let decoder = zstd::stream::read::Decoder::with_context(bytes, context);
-        decoder.take(DECOMPRESSED_LIMIT + 1).read_to_end(out).map_err(failed)?;
-        if out.len() as u64 > DECOMPRESSED_LIMIT {
+        decoder.take(DECOMPRESSED_LIMIT + 1).read_to_end(&mut streamed).map_err(failed)?;
+        if streamed.len() as u64 > DECOMPRESSED_LIMIT {
             return Err((format!("it expands beyond {DECOMPRESSED_LIMIT} bytes"), None));
         }
+        *out = streamed;
         Ok(())
     })
 }
