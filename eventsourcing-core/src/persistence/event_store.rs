@@ -11,7 +11,7 @@ use tracing::{Instrument as _, Span};
 use super::error::PersistenceError;
 use super::mapper::{ChainCursor, Mapper, MapperError, Record};
 use super::recorder::{AggregateRecorder, AnyAggregateRecorder, AnyRecorder, ProcessRecorder};
-use super::stored::{EventQuery, OriginatorId, SelectedEvents, StoredEvent, Tracking};
+use super::stored::{EventQuery, OriginatorId, StoredEvent, Tracking};
 use crate::domain::{Aggregate, AggregateId, EventHash, ReplayError, Snapshot};
 
 /// Why the event store could not put or get.
@@ -260,7 +260,7 @@ impl EventStore {
         let query = EventQuery::all().gt(aggregate.version());
         let stored = self.inner.events.select_events_shared(&originator_id, query).await?;
         let mut cursor = ChainCursor::after(aggregate.head());
-        let records = self.decode_all::<A>(&stored, &mut cursor)?;
+        let records = self.inner.mapper.decode_events::<A>(&stored, &mut cursor)?;
         if records.iter().any(|r| matches!(r, Record::Discarded { .. })) {
             return Ok(false);
         }
@@ -275,14 +275,6 @@ impl EventStore {
         Ok(true)
     }
 
-    fn decode_all<A: Aggregate>(
-        &self,
-        stored: &SelectedEvents,
-        cursor: &mut ChainCursor,
-    ) -> Result<Vec<Record<A>>, MapperError> {
-        stored.iter().map(|stored| self.inner.mapper.decode_event::<A>(stored, cursor)).collect()
-    }
-
     /// Every record of the aggregate, oldest first, including a discard marker; this reads
     /// the history of discarded aggregates too.
     ///
@@ -292,7 +284,7 @@ impl EventStore {
     /// reports it.
     pub async fn history<A: Aggregate>(&self, id: &A::Id) -> Result<Vec<Record<A>>, EventStoreError> {
         let stored = self.inner.events.select_events_shared(&id.to_originator_id(), EventQuery::all()).await?;
-        let records = self.decode_all::<A>(&stored, &mut ChainCursor::from_start())?;
+        let records = self.inner.mapper.decode_events::<A>(&stored, &mut ChainCursor::from_start())?;
         for (expected, record) in (A::INITIAL_VERSION..).zip(&records) {
             let (found, event) = match record {
                 Record::Event(event) => (event.originator_version, event.name()),

@@ -623,16 +623,17 @@ impl Mapper {
     }
 
     /// Decodes the records of one aggregate, oldest first, verifying the hash chain from
-    /// `cursor` when chaining is on.
+    /// `cursor` when chaining is on. The records may be owned or borrowed (a
+    /// `Vec<StoredEvent>`, or `&SelectedEvents`).
     ///
     /// # Errors
     /// A [`MapperError`] naming the first record that cannot be read or breaks the chain.
     pub fn decode_events<A: Aggregate>(
         &self,
-        records: Vec<StoredEvent>,
+        records: impl IntoIterator<Item = impl std::borrow::Borrow<StoredEvent>>,
         cursor: &mut ChainCursor,
     ) -> Result<Vec<Record<A>>, MapperError> {
-        records.into_iter().map(|stored| self.decode_event::<A>(&stored, cursor)).collect()
+        records.into_iter().map(|stored| self.decode_event::<A>(stored.borrow(), cursor)).collect()
     }
 
     /// Decodes one record of aggregate `A` (see [`Mapper::decode_events`]).
