@@ -267,22 +267,8 @@ impl Raw {
                 tx.commit().await.unwrap();
             }
             Raw::Postgres(pool, table) => {
-                let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
-                let versions: Vec<i64> = rows.iter().map(|r| r.1).collect();
-                let topics = vec!["Dog.TrickAdded"; rows.len()];
-                let states = vec![state; rows.len()];
-                let sql = format!(
-                    "INSERT INTO {table} (originator_id, originator_version, topic, state) \
-                     SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bytea[])"
-                );
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(&ids)
-                    .bind(&versions)
-                    .bind(&topics)
-                    .bind(&states)
-                    .execute(pool)
-                    .await
-                    .unwrap();
+                let sql = format!("INSERT INTO {table} (originator_id, originator_version, topic, state) {UNNEST}");
+                unnest(sql, rows, state).execute(pool).await.unwrap();
             }
         }
     }
@@ -292,29 +278,17 @@ impl Raw {
     /// notification ids in order, notifying (PostgreSQL only).
     async fn insert_many_guarded(&self, rows: &[(Uuid, i64)], state: &[u8]) {
         let Raw::Postgres(pool, table) = self else { unreachable!() };
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
-        let versions: Vec<i64> = rows.iter().map(|r| r.1).collect();
-        let topics = vec!["Dog.TrickAdded"; rows.len()];
-        let states = vec![state; rows.len()];
         let mut tx = pool.begin().await.unwrap();
         sqlx::query(sqlx::AssertSqlSafe(format!("LOCK TABLE {table} IN EXCLUSIVE MODE")))
             .execute(&mut *tx)
             .await
             .unwrap();
         let sql = format!(
-            "WITH new AS (INSERT INTO {table} (originator_id, originator_version, topic, state) \
-             SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bytea[]) RETURNING notification_id), \
-             notified AS (SELECT pg_notify('speed_raw', '')) \
+            "WITH new AS (INSERT INTO {table} (originator_id, originator_version, topic, state) {UNNEST} \
+             RETURNING notification_id), notified AS (SELECT pg_notify('speed_raw', '')) \
              SELECT new.notification_id FROM new, notified ORDER BY new.notification_id"
         );
-        let returned = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&ids)
-            .bind(&versions)
-            .bind(&topics)
-            .bind(&states)
-            .fetch_all(&mut *tx)
-            .await
-            .unwrap();
+        let returned = unnest(sql, rows, state).fetch_all(&mut *tx).await.unwrap();
         assert_eq!(returned.len(), rows.len());
         tx.commit().await.unwrap();
     }
@@ -390,6 +364,27 @@ impl Raw {
             }
         }
     }
+}
+
+/// The rows of PostgreSQL's raw batch, as `$1` to `$4` of [`unnest`].
+const UNNEST: &str = "SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bytea[])";
+
+/// `sql`, which inserts [`UNNEST`], with the rows' ids, versions, topics and states bound.
+fn unnest<'q>(
+    sql: String,
+    rows: &[(Uuid, i64)],
+    state: &'q [u8],
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(rows.iter().map(|r| r.0).collect::<Vec<Uuid>>())
+        .bind(rows.iter().map(|r| r.1).collect::<Vec<i64>>())
+        .bind(vec!["Dog.TrickAdded"; rows.len()])
+        .bind(vec![state; rows.len()])
+}
+
+/// The rows of a batch of 10 new aggregates × 100 events: ids and versions.
+fn batch_rows() -> Vec<(Uuid, i64)> {
+    (0..10).flat_map(|_| std::iter::repeat(Uuid::new_v4()).zip(1..=100)).collect()
 }
 
 /// One store: its plain application, one taking snapshots, one encrypting and compressing,
@@ -557,9 +552,7 @@ async fn measure_batch(store: &Store, trick: &[u8]) {
             let what =
                 if matches!(raw, Raw::Sqlite { .. }) { "row by row, one transaction" } else { "one unnest INSERT" };
             let insert_many = || async {
-                let rows: Vec<(Uuid, i64)> =
-                    (0..10).flat_map(|_| std::iter::repeat(Uuid::new_v4()).zip(1..=100)).collect();
-                raw.insert_many(&rows, trick).await;
+                raw.insert_many(&batch_rows(), trick).await;
             };
             let (library, raw_rate) = paired(save_many, insert_many).await;
             rates(&operation, "ev/s", 1000.0 / library, Some((what, 1000.0 / raw_rate)));
@@ -590,9 +583,7 @@ async fn measure_batch(store: &Store, trick: &[u8]) {
                 // The raw INSERT with what the store's write adds: the table lock that
                 // keeps commit order, the notification ids returned in order, the NOTIFY.
                 let guarded = || async {
-                    let rows: Vec<(Uuid, i64)> =
-                        (0..10).flat_map(|_| std::iter::repeat(Uuid::new_v4()).zip(1..=100)).collect();
-                    raw.insert_many_guarded(&rows, trick).await;
+                    raw.insert_many_guarded(&batch_rows(), trick).await;
                 };
                 let (library, guarded) = paired(save_many, guarded).await;
                 rates(
